@@ -117,11 +117,11 @@ public final class HostName implements Host {
     }
 
     private static String describeBadChar(char c) {
-        if (c > 0x7e) {
-            return "contains a non-ASCII character (use the xn-- punycode form of internationalised names)";
-        }
         if (c < 0x20 || c == 0x7f) {
             return String.format("contains a control character (0x%02x)", (int) c);
+        }
+        if (c > 0x7f) {
+            return "contains a non-ASCII character (use the xn-- punycode form of internationalised names)";
         }
         if (c == ' ' || c == '\t') {
             return "contains whitespace";

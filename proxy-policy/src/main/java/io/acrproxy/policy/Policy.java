@@ -1,0 +1,237 @@
+package io.acrproxy.policy;
+
+import io.acrproxy.policy.host.Authority;
+import io.acrproxy.policy.host.HostMatcher;
+import io.acrproxy.policy.host.HostName;
+import io.acrproxy.policy.host.InvalidHostException;
+import io.acrproxy.policy.host.IpLiteral;
+import io.acrproxy.policy.net.AddressClassifier;
+import io.acrproxy.policy.net.Cidr;
+import io.acrproxy.policy.net.CidrSet;
+import io.acrproxy.policy.servicetag.ServiceTagSelection;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The compiled, immutable policy (SPEC §6.1). Every method is a pure function of this value and its
+ * arguments, so a policy can be swapped atomically while connections are being decided.
+ *
+ * <p>Report mode ({@link Mode#REPORT}) turns allowlist denials (port, host, IP literal, SNI, service-tag
+ * verification) into {@link Verdict#WOULD_DENY}. The safety filters are enforced in every mode: the
+ * destination-address filter of §6.5 (loopback, link-local metadata, {@code 168.63.129.16}, the proxy
+ * itself) and the client allowlist, because report mode is for learning which names to allow, not for
+ * opening the metadata service or the proxy to anyone.
+ */
+public final class Policy {
+    private final PolicySpec spec;
+    private final String version;
+    private final HostMatcher hosts;
+    private final Map<String, String> registryHints;
+    private final List<String> warnings;
+    private final AddressClassifier destinations;
+    private final CidrSet clients;
+    private final String portsText;
+    private final String registrySuffixDot;
+    private final String blobSuffixDot;
+
+    Policy(PolicySpec spec, String version, HostMatcher hosts, Map<String, String> registryHints, List<String> warnings) {
+        this.spec = spec;
+        this.version = version;
+        this.hosts = hosts;
+        this.registryHints = Map.copyOf(registryHints);
+        this.warnings = List.copyOf(warnings);
+        this.destinations = new AddressClassifier(spec.destinations());
+        CidrSet.Builder clientSet = CidrSet.builder();
+        for (Cidr c : spec.clientAllow()) {
+            clientSet.add(c, "clients.allow " + c);
+        }
+        this.clients = clientSet.build();
+        this.portsText = new TreeSet<>(spec.ports()).toString();
+        this.registrySuffixDot = "." + spec.cloud().registrySuffix();
+        this.blobSuffixDot = "." + spec.cloud().blobSuffix();
+    }
+
+    public static Policy compile(PolicySpec spec) {
+        return PolicyCompiler.compile(spec);
+    }
+
+    /** Hash of the inputs; equal inputs give equal versions. */
+    public String version() {
+        return version;
+    }
+
+    public Mode mode() {
+        return spec.mode();
+    }
+
+    public PolicySpec spec() {
+        return spec;
+    }
+
+    /** Load-time warnings (e.g. {@code blobStorage.mode: any}), for logs and {@code /policy}. */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /** Every allowed host pattern and the rule that allows it, for {@code /policy} and firewall rules. */
+    public List<HostMatcher.AllowedHost> allowedHosts() {
+        return hosts.allowed();
+    }
+
+    /** The selected service tags, or {@code null}. */
+    public ServiceTagSelection serviceTags() {
+        return spec.serviceTags().selection();
+    }
+
+    /**
+     * Stage 1 of SPEC §2: may this client use the proxy at all? Enforced in every mode.
+     */
+    public Decision decideClient(InetAddress client) {
+        String rule = clients.lookup(client);
+        if (rule != null) {
+            return Decision.allow(rule, client.getHostAddress() + " is an allowed client");
+        }
+        return Decision.deny(Reason.CLIENT_NOT_ALLOWED, "clients.allow",
+                "client " + client.getHostAddress() + " is not in clients.allow");
+    }
+
+    /**
+     * Stage 5 of SPEC §2: the decision for a CONNECT target, before resolution. For an IP literal the
+     * destination filter is applied too, since there is nothing to resolve.
+     */
+    public Decision decide(Authority target) {
+        Decision allowlist = decideAllowlist(target).under(spec.mode());
+        if (allowlist.permits() && target.host() instanceof IpLiteral ip) {
+            Decision destination = destinations.classify(ip.address(), target.port());
+            if (!destination.allowed()) {
+                return destination;
+            }
+        }
+        return allowlist;
+    }
+
+    /** Parses a raw request-target and decides it; a malformed target is {@link Reason#MALFORMED_REQUEST}. */
+    public Decision decide(String target) {
+        Authority authority;
+        try {
+            authority = Authority.parse(target);
+        } catch (InvalidHostException e) {
+            return Decision.deny(Reason.MALFORMED_REQUEST, "authority grammar (SPEC 4.2)", e.getMessage());
+        }
+        return decide(authority);
+    }
+
+    private Decision decideAllowlist(Authority target) {
+        if (!spec.ports().contains(target.port())) {
+            return Decision.deny(Reason.PORT_NOT_ALLOWED, "ports " + portsText,
+                    "port " + target.port() + " is not allowed (allowed: " + portsText.substring(1, portsText.length() - 1) + ")");
+        }
+        if (target.host() instanceof IpLiteral ip) {
+            return decideIpLiteral(ip);
+        }
+        String host = target.host().text();
+        String rule = hosts.match(host);
+        if (rule != null) {
+            return Decision.allow(rule, host + " is allowed");
+        }
+        return denyHost(host);
+    }
+
+    private Decision decideIpLiteral(IpLiteral ip) {
+        ServiceTagRules tags = spec.serviceTags();
+        if (!tags.allowIpLiterals()) {
+            return Decision.deny(Reason.IP_LITERAL_NOT_ALLOWED, "serviceTags.allowIpLiterals: false",
+                    ip.text() + " is an IP address; CONNECT to IP addresses is not allowed, use the registry's host name");
+        }
+        String tag = tags.selection().set().lookup(ip.address());
+        if (tag == null) {
+            return Decision.deny(Reason.IP_LITERAL_NOT_ALLOWED, "service tags " + tags.selection().names(),
+                    ip.text() + " is not in the selected service tags");
+        }
+        return Decision.allow("service tag " + tag, ip.text() + " is in service tag " + tag + " (the TLS SNI must name an allowed host)");
+    }
+
+    private Decision denyHost(String host) {
+        if (host.endsWith(registrySuffixDot)) {
+            String hint = registryHints.get(firstLabel(host));
+            return Decision.deny(Reason.HOST_NOT_ALLOWED, "default deny under " + spec.cloud().registrySuffix(),
+                    host + " is not an allowed registry endpoint" + (hint != null ? " (" + hint + ")" : ""));
+        }
+        if (host.endsWith(blobSuffixDot)) {
+            return Decision.deny(Reason.HOST_NOT_ALLOWED, "default deny under " + spec.cloud().blobSuffix(),
+                    host + " is not an allowed storage account (blobStorage.mode: " + spec.blobStorage().mode().code() + ")");
+        }
+        return Decision.deny(Reason.HOST_NOT_ALLOWED, "default deny", host + " is not an allowed host");
+    }
+
+    private static String firstLabel(String host) {
+        int dot = host.indexOf('.');
+        return dot < 0 ? host : host.substring(0, dot);
+    }
+
+    /**
+     * Stage 7 of SPEC §2 (SPEC §7): does the ClientHello's server name fit the CONNECT target?
+     *
+     * @param target the CONNECT target, already allowed by {@link #decide(Authority)}
+     * @param sni    the raw {@code host_name} of the ClientHello (the outer one with ECH), or {@code null} when absent
+     */
+    public Decision decideSni(Authority target, String sni) {
+        boolean ipTarget = target.host() instanceof IpLiteral;
+        if (sni == null) {
+            if (ipTarget) {
+                // SPEC §6.4: an IP-literal tunnel is only as good as the name in its ClientHello.
+                return Decision.deny(Reason.SNI_MISSING, "serviceTags.allowIpLiterals",
+                        "the TLS ClientHello has no server name; CONNECT to an IP address needs one").under(spec.mode());
+            }
+            if (spec.sniRequired()) {
+                return Decision.deny(Reason.SNI_MISSING, "sni.required",
+                        "the TLS ClientHello has no server name (sni.required is on)").under(spec.mode());
+            }
+            return Decision.allow("sni.required: false", "no server name, and sni.required is off");
+        }
+        String name;
+        try {
+            name = HostName.normalise(sni);
+        } catch (InvalidHostException e) {
+            return Decision.deny(Reason.CLIENT_HELLO_MALFORMED, "server_name (SPEC 7)", "invalid TLS server name: " + e.getMessage());
+        }
+        if (ipTarget) {
+            String rule = hosts.match(name);
+            if (rule == null) {
+                return Decision.deny(Reason.SNI_MISMATCH, "SNI of an IP-literal CONNECT",
+                        "TLS server name " + name + " is not an allowed host").under(spec.mode());
+            }
+            return Decision.allow(rule, "TLS server name " + name + " is allowed");
+        }
+        if (!name.equals(target.host().text())) {
+            // Domain fronting: an allowed CONNECT host with a ClientHello naming another host behind the same IP.
+            return Decision.deny(Reason.SNI_MISMATCH, "SNI must match the CONNECT host",
+                    "TLS server name " + name + " does not match the CONNECT host " + target.host().text()).under(spec.mode());
+        }
+        return Decision.allow("SNI matches the CONNECT host", "TLS server name matches");
+    }
+
+    /**
+     * Stage 6 of SPEC §2: may the tunnel to {@code target} use this resolved address? Applies the
+     * destination filter (§6.5, enforced in every mode) and, with {@code verifyResolved}, the service tags.
+     */
+    public Decision decideResolved(Authority target, InetAddress address) {
+        Decision destination = destinations.classify(address, target.port());
+        if (!destination.allowed()) {
+            return destination;
+        }
+        ServiceTagRules tags = spec.serviceTags();
+        if (tags.verifyResolved() && !(target.host() instanceof IpLiteral)) {
+            String tag = tags.selection().set().lookup(address);
+            if (tag == null) {
+                return Decision.deny(Reason.DESTINATION_PROHIBITED, "serviceTags.verifyResolved",
+                        target.host().text() + " resolved to " + address.getHostAddress() + ", which is not in the selected service tags")
+                        .under(spec.mode());
+            }
+            return Decision.allow("service tag " + tag, address.getHostAddress() + " is in service tag " + tag);
+        }
+        return destination;
+    }
+}

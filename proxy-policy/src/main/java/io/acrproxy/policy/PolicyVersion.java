@@ -1,0 +1,68 @@
+package io.acrproxy.policy;
+
+import io.acrproxy.policy.net.Cidr;
+import io.acrproxy.policy.servicetag.ServiceTagSelection;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The policy version: a hash of every input (SPEC §6.1), so that two proxies with the same inputs report
+ * the same version and an access-log line can be tied to the rules that decided it.
+ */
+final class PolicyVersion {
+    private PolicyVersion() {
+    }
+
+    static String of(PolicySpec spec) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JDK", e);
+        }
+        // Sets are sorted: Set.copyOf iterates in a per-JVM random order.
+        String canonical = String.join("\n",
+                "cloud=" + spec.cloud(),
+                "mode=" + spec.mode(),
+                "registries=" + spec.registries(),
+                "endpoints=" + spec.endpointSets(),
+                "apex=" + spec.allowRegistryApex(),
+                "blob=" + spec.blobStorage(),
+                "presets=" + sorted(spec.presets()),
+                "iotHubs=" + spec.iotHubs(),
+                "extraHosts=" + spec.extraHosts(),
+                "ports=" + sorted(spec.ports()),
+                "sniRequired=" + spec.sniRequired(),
+                "allowIpLiterals=" + spec.serviceTags().allowIpLiterals(),
+                "verifyResolved=" + spec.serviceTags().verifyResolved(),
+                "denyRanges=" + cidrs(spec.destinations().denyRanges()),
+                "allowPrivate=" + spec.destinations().allowPrivate(),
+                "own=" + sorted(spec.destinations().ownAddresses()),
+                "clients=" + cidrs(spec.clientAllow()));
+        sha.update(canonical.getBytes(StandardCharsets.UTF_8));
+        ServiceTagSelection tags = spec.serviceTags().selection();
+        if (tags != null) {
+            sha.update(("\ntags=" + tags.names() + " change=" + tags.changeNumber() + " cloud=" + tags.cloud())
+                    .getBytes(StandardCharsets.UTF_8));
+            for (Cidr c : tags.prefixes()) {
+                sha.update(c.toString().getBytes(StandardCharsets.US_ASCII));
+                sha.update((byte) ',');
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest(), 0, 6);
+    }
+
+    private static String cidrs(List<Cidr> list) {
+        return list.stream().map(Cidr::toString).collect(Collectors.joining(","));
+    }
+
+    private static String sorted(Set<?> set) {
+        return new TreeSet<>(set.stream().map(String::valueOf).toList()).toString();
+    }
+}
