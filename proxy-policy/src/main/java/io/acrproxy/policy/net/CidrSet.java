@@ -15,7 +15,10 @@ import java.util.Objects;
  * Safe to share between threads once built.
  *
  * <p>Each family has its own {@link PrefixTrie}: a direct-indexed first stride, then a path-compressed binary
- * trie with fewer than two nodes per prefix. {@link #toString()} reports the node counts and array sizes.
+ * trie with fewer than two nodes per prefix. {@link #toString()} reports the node counts and array sizes. With
+ * every prefix of Azure's public service-tags file of 2025-10-28 (93,362 listed, 52,340 distinct) the IPv4 trie
+ * has a 15-bit stride and 73,407 nodes, the IPv6 trie a 13-bit stride and 27,269 nodes: about 2.6 MB of arrays
+ * (printed by {@code RealServiceTagsFileTest}).
  *
  * <p>Lookups follow {@link Cidr#contains(InetAddress)}: IPv4 prefixes match 4-byte addresses and IPv6 prefixes
  * 16-byte ones (the JDK hands IPv4-mapped IPv6 addresses over as IPv4).
