@@ -85,8 +85,8 @@ public final class IpAddresses {
             }
             int start = i;
             int value = 0;
-            while (i < len && i - start < 5 && Character.digit(s.charAt(i), 16) >= 0) {
-                value = (value << 4) | Character.digit(s.charAt(i), 16);
+            while (i < len && i - start < 5 && hexDigit(s.charAt(i)) >= 0) {
+                value = (value << 4) | hexDigit(s.charAt(i));
                 i++;
             }
             int digits = i - start;
@@ -146,6 +146,23 @@ public final class IpAddresses {
         return out;
     }
 
+    /**
+     * ASCII only: {@link Character#digit(char, int)} also accepts fullwidth and other Unicode digits and
+     * letters, which would let {@code "\uFF12001:db8::1"} parse as {@code 2001:db8::1}.
+     */
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    }
+
     /** True when {@code s} is a strict dotted quad. */
     public static boolean isIpv4Literal(CharSequence s) {
         return parseIpv4(s) != null;
@@ -174,5 +191,63 @@ public final class IpAddresses {
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("address must be 4 or 16 bytes, got " + bytes.length, e);
         }
+    }
+
+    /**
+     * The canonical text of an address: a dotted quad, or IPv6 text as RFC 5952 §4 recommends (lower-case hex,
+     * no leading zeros, the longest run of two or more zero groups shortened to {@code ::}, the first run on a
+     * tie). {@link InetAddress#getHostAddress()} does not compress ({@code 2001:db8:0:0:0:0:0:1}), and messages,
+     * rule names and {@link Cidr#toString()} should read as people write addresses.
+     *
+     * <p>The mixed notation of RFC 5952 §5 ({@code ::ffff:192.0.2.1}) is not used, so that prefixes such as
+     * {@code ::ffff:0:0/96} print the way SPEC §6.5 writes them.
+     *
+     * @param address 4 or 16 bytes
+     */
+    public static String toText(byte[] address) {
+        if (address.length == 4) {
+            return (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "." + (address[3] & 0xff);
+        }
+        if (address.length != 16) {
+            throw new IllegalArgumentException("address must be 4 or 16 bytes, got " + address.length);
+        }
+        int[] groups = new int[8];
+        for (int g = 0; g < 8; g++) {
+            groups[g] = ((address[2 * g] & 0xff) << 8) | (address[2 * g + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int g = 0; g < 8; ) {
+            if (groups[g] != 0) {
+                g++;
+                continue;
+            }
+            int start = g;
+            while (g < 8 && groups[g] == 0) {
+                g++;
+            }
+            if (g - start > bestLength) {
+                bestStart = start;
+                bestLength = g - start;
+            }
+        }
+        StringBuilder out = new StringBuilder(39);
+        for (int g = 0; g < 8; g++) {
+            if (g == bestStart) {
+                out.append("::");
+                g += bestLength - 1;
+                continue;
+            }
+            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+                out.append(':');
+            }
+            out.append(Integer.toHexString(groups[g]));
+        }
+        return out.toString();
+    }
+
+    /** {@link #toText(byte[])} of the address's bytes; an IPv4-mapped address held as IPv4 prints as IPv4. */
+    public static String toText(InetAddress address) {
+        return toText(address.getAddress());
     }
 }
