@@ -18,6 +18,9 @@ public record HostPattern(boolean wildcard, String name) {
      * @throws InvalidHostException naming the entry and the problem
      */
     public static HostPattern parse(String raw) {
+        if (raw.equals("*")) {
+            throw new InvalidHostException("\"*\" would allow every host (expected exact.name or *.suffix)");
+        }
         if (raw.startsWith("*.")) {
             String suffix = raw.substring(2);
             if (suffix.indexOf('*') >= 0) {
