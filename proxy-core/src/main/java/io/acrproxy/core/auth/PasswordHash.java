@@ -108,10 +108,10 @@ public final class PasswordHash {
         byte[] salt = decode(parts[2], "salt");
         byte[] hash = decode(parts[3], "hash");
         if (salt.length < SALT_BYTES) {
-            throw new IllegalArgumentException("has a salt of " + salt.length + " bytes (expected at least " + SALT_BYTES + ")");
+            throw new IllegalArgumentException("has a salt of " + salt.length + " bytes, fewer than " + SALT_BYTES);
         }
         if (hash.length != HASH_BYTES) {
-            throw new IllegalArgumentException("has a hash of " + hash.length + " bytes (expected " + HASH_BYTES + ")");
+            throw new IllegalArgumentException("has a hash of " + hash.length + " bytes instead of " + HASH_BYTES);
         }
         return new Parsed(iterations, salt, hash);
     }
@@ -122,7 +122,7 @@ public final class PasswordHash {
         }
         int n = Integer.parseInt(text);
         if (n < MIN_ITERATIONS || n > MAX_ITERATIONS) {
-            throw new IllegalArgumentException("has " + n + " iterations (expected " + MIN_ITERATIONS + "-" + MAX_ITERATIONS + ")");
+            throw new IllegalArgumentException("has " + n + " iterations, outside " + MIN_ITERATIONS + "-" + MAX_ITERATIONS);
         }
         return n;
     }

@@ -80,11 +80,11 @@ class PasswordHashTest {
             "pbkdf2-sha256$210000$AAAAAAAAAAAAAAAAAAAAAA==         | is not of the form pbkdf2-sha256$<iterations>$<base64 salt>$<base64 hash>",
             "pbkdf2-sha256$many$AAAAAAAAAAAAAAAAAAAAAA==$HASH      | has an iteration count that is not a number",
             "pbkdf2-sha256$-1$AAAAAAAAAAAAAAAAAAAAAA==$HASH        | has an iteration count that is not a number",
-            "pbkdf2-sha256$9999$AAAAAAAAAAAAAAAAAAAAAA==$HASH      | has 9999 iterations (expected 10000-10000000)",
-            "pbkdf2-sha256$10000001$AAAAAAAAAAAAAAAAAAAAAA==$HASH  | has 10000001 iterations (expected 10000-10000000)",
+            "pbkdf2-sha256$9999$AAAAAAAAAAAAAAAAAAAAAA==$HASH      | has 9999 iterations, outside 10000-10000000",
+            "pbkdf2-sha256$10000001$AAAAAAAAAAAAAAAAAAAAAA==$HASH  | has 10000001 iterations, outside 10000-10000000",
             "pbkdf2-sha256$210000$not*base64$HASH                  | has a salt that is not base64",
-            "pbkdf2-sha256$210000$AAAAAAAAAAA=$HASH                | has a salt of 8 bytes (expected at least 16)",
-            "pbkdf2-sha256$210000$AAAAAAAAAAAAAAAAAAAAAA==$AAAA    | has a hash of 3 bytes (expected 32)",
+            "pbkdf2-sha256$210000$AAAAAAAAAAA=$HASH                | has a salt of 8 bytes, fewer than 16",
+            "pbkdf2-sha256$210000$AAAAAAAAAAAAAAAAAAAAAA==$AAAA    | has a hash of 3 bytes instead of 32",
     })
     void rejectsMalformedHashesWithoutEchoingThem(String encoded, String message) {
         String withHash = encoded.replace("HASH", Base64.getEncoder().encodeToString(new byte[32]));
