@@ -1,0 +1,78 @@
+package io.acrproxy.server.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The config file as written (SPEC §3): one record per YAML map, one component per key, in the SPEC's
+ * order. Types are deliberately loose — boxed numbers and booleans, durations and enum values as strings,
+ * {@link JsonNode} where a key takes two shapes — because {@link ConfigValidator} does the checking and
+ * reports every problem with its key path.
+ *
+ * <p>A {@code null} component means the key was absent, was written as {@code null}, or had the wrong type
+ * (already reported by {@link WireBinder}). A {@code null} list element or map value was always reported.
+ */
+record WireConfig(
+        Address listen,
+        Address admin,
+        String cloud,
+        String mode,
+        List<Registry> registries,
+        List<String> endpointFiles,
+        Boolean allowRegistryApex,
+        BlobStorage blobStorage,
+        List<String> presets,
+        List<String> iotHubs,
+        List<String> extraHosts,
+        List<Integer> ports,
+        Sni sni,
+        ServiceTags serviceTags,
+        Destinations destinations,
+        Resolver resolver,
+        Clients clients,
+        Auth auth,
+        Limits limits,
+        Timeouts timeouts,
+        Boolean revokeOnReload) {
+
+    /** {@code listen:} and {@code admin:}. */
+    record Address(String address, Integer port) {
+    }
+
+    record Registry(String name, List<String> dataEndpointRegions, List<String> regionalEndpointRegions) {
+    }
+
+    record BlobStorage(String mode, List<String> accounts) {
+    }
+
+    record Sni(Boolean required, String inspectTimeout, Integer maxClientHelloBytes) {
+    }
+
+    record ServiceTags(String source, String refreshInterval, String cacheFile, List<String> tags,
+                       Boolean allowIpLiterals, Boolean verifyResolved) {
+    }
+
+    /** {@code denyRanges} is the string {@code default} or a list of CIDR prefixes. */
+    record Destinations(JsonNode denyRanges, Boolean allowPrivate) {
+    }
+
+    /** Each {@code hosts} value is one address or a list of addresses. */
+    record Resolver(Map<String, JsonNode> hosts, String timeout) {
+    }
+
+    record Clients(List<String> allow) {
+    }
+
+    record Auth(String realm, List<User> users) {
+    }
+
+    record User(String name, String passwordHash) {
+    }
+
+    record Limits(Integer maxConnections, Integer maxConnectionsPerClient, Integer maxHeaderBytes) {
+    }
+
+    record Timeouts(String requestHeader, String upstreamConnect, String idle, String drain) {
+    }
+}
