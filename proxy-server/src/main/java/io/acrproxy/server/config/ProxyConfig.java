@@ -1,0 +1,179 @@
+package io.acrproxy.server.config;
+
+import io.acrproxy.policy.BlobStorageSpec;
+import io.acrproxy.policy.Cloud;
+import io.acrproxy.policy.Mode;
+import io.acrproxy.policy.Preset;
+import io.acrproxy.policy.RegistrySpec;
+import io.acrproxy.policy.net.Cidr;
+import io.acrproxy.policy.net.IpAddresses;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The validated config (SPEC §3): every key has its final value, defaults filled in, names normalised,
+ * relative paths resolved against the config file's directory. Built only by {@link ConfigLoader}.
+ *
+ * <p>Each nested record mirrors one YAML section and carries that section's SPEC §3 defaults.
+ */
+public record ProxyConfig(
+        ListenAddress listen,
+        ListenAddress admin,
+        Cloud cloud,
+        Mode mode,
+        List<RegistrySpec> registries,
+        List<Path> endpointFiles,
+        boolean allowRegistryApex,
+        BlobStorageSpec blobStorage,
+        Set<Preset> presets,
+        List<String> iotHubs,
+        List<String> extraHosts,
+        List<Integer> ports,
+        Sni sni,
+        ServiceTags serviceTags,
+        Destinations destinations,
+        Resolver resolver,
+        Clients clients,
+        Auth auth,
+        Limits limits,
+        Timeouts timeouts,
+        boolean revokeOnReload) {
+
+    public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("0.0.0.0", IpAddresses.parse("0.0.0.0"), 3128);
+    public static final ListenAddress DEFAULT_ADMIN = new ListenAddress("127.0.0.1", IpAddresses.parse("127.0.0.1"), 9090);
+    public static final List<Integer> DEFAULT_PORTS = List.of(443);
+
+    public ProxyConfig {
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(admin, "admin");
+        Objects.requireNonNull(cloud, "cloud");
+        Objects.requireNonNull(mode, "mode");
+        registries = List.copyOf(registries);
+        endpointFiles = List.copyOf(endpointFiles);
+        Objects.requireNonNull(blobStorage, "blobStorage");
+        presets = Set.copyOf(presets);
+        iotHubs = List.copyOf(iotHubs);
+        extraHosts = List.copyOf(extraHosts);
+        ports = List.copyOf(ports);
+        Objects.requireNonNull(sni, "sni");
+        Objects.requireNonNull(serviceTags, "serviceTags");
+        Objects.requireNonNull(destinations, "destinations");
+        Objects.requireNonNull(resolver, "resolver");
+        Objects.requireNonNull(clients, "clients");
+        Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(timeouts, "timeouts");
+    }
+
+    /** {@code sni:} (SPEC §7). */
+    public record Sni(boolean required, Duration inspectTimeout, int maxClientHelloBytes) {
+        public static final Sni DEFAULTS = new Sni(true, Duration.ofSeconds(10), 16384);
+    }
+
+    /**
+     * {@code serviceTags:} (SPEC §6.4).
+     *
+     * @param source    where the tags come from, or {@code null} when service tags are not used
+     * @param cacheFile the last good copy, or {@code null}
+     */
+    public record ServiceTags(ServiceTagsSource source, Duration refreshInterval, Path cacheFile, List<String> tags,
+                              boolean allowIpLiterals, boolean verifyResolved) {
+        public static final ServiceTags DEFAULTS = new ServiceTags(null, Duration.ofHours(24), null, List.of(), false, false);
+
+        public ServiceTags {
+            Objects.requireNonNull(refreshInterval, "refreshInterval");
+            tags = List.copyOf(tags);
+        }
+    }
+
+    /**
+     * {@code destinations:} (SPEC §6.5).
+     *
+     * @param defaultDenyRanges {@code denyRanges: default}; {@link #denyRanges} is then empty, and the policy
+     *                          module's defaults apply
+     * @param denyRanges        an explicit list (may be empty)
+     */
+    public record Destinations(boolean defaultDenyRanges, List<Cidr> denyRanges, boolean allowPrivate) {
+        public static final Destinations DEFAULTS = new Destinations(true, List.of(), true);
+
+        public Destinations {
+            denyRanges = List.copyOf(denyRanges);
+            if (defaultDenyRanges && !denyRanges.isEmpty()) {
+                throw new IllegalArgumentException("default deny ranges take no explicit list");
+            }
+        }
+    }
+
+    /**
+     * {@code resolver:}.
+     *
+     * @param hosts normalised host name to its addresses, in config order; consulted before DNS
+     */
+    public record Resolver(Map<String, List<InetAddress>> hosts, Duration timeout) {
+        public static final Resolver DEFAULTS = new Resolver(Map.of(), Duration.ofSeconds(5));
+
+        public Resolver {
+            Map<String, List<InetAddress>> copy = new LinkedHashMap<>();
+            hosts.forEach((name, addresses) -> copy.put(name, List.copyOf(addresses)));
+            hosts = Collections.unmodifiableMap(copy);
+            Objects.requireNonNull(timeout, "timeout");
+        }
+    }
+
+    /** {@code clients:}: the source prefixes that may use the proxy. */
+    public record Clients(List<Cidr> allow) {
+        /** Loopback and the private ranges; as text because {@link Cidr#parse} checks them at load. */
+        public static final List<String> DEFAULT_ALLOW = List.of(
+                "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7");
+
+        public Clients {
+            allow = List.copyOf(allow);
+        }
+    }
+
+    /** {@code auth:}; proxy authentication is on when {@link #users} is not empty. */
+    public record Auth(String realm, List<User> users) {
+        public static final Auth DEFAULTS = new Auth("acr-egress-proxy", List.of());
+
+        public Auth {
+            Objects.requireNonNull(realm, "realm");
+            users = List.copyOf(users);
+        }
+
+        public boolean enabled() {
+            return !users.isEmpty();
+        }
+    }
+
+    /** One of {@code auth.users}; the hash is in {@code PasswordHash} form. */
+    public record User(String name, String passwordHash) {
+        public User {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(passwordHash, "passwordHash");
+        }
+
+        /** Leaves the hash out: configs get logged and printed. */
+        @Override
+        public String toString() {
+            return "User[name=" + name + ", passwordHash=(hidden)]";
+        }
+    }
+
+    /** {@code limits:}. */
+    public record Limits(int maxConnections, int maxConnectionsPerClient, int maxHeaderBytes) {
+        public static final Limits DEFAULTS = new Limits(20000, 1000, 16384);
+    }
+
+    /** {@code timeouts:}. */
+    public record Timeouts(Duration requestHeader, Duration upstreamConnect, Duration idle, Duration drain) {
+        public static final Timeouts DEFAULTS = new Timeouts(
+                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofSeconds(30));
+    }
+}

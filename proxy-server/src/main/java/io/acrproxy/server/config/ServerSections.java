@@ -1,0 +1,273 @@
+package io.acrproxy.server.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.acrproxy.core.auth.PasswordHash;
+import io.acrproxy.policy.host.HostName;
+import io.acrproxy.policy.host.InvalidHostException;
+import io.acrproxy.policy.net.Cidr;
+import io.acrproxy.policy.net.IpAddresses;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Validates the sections that shape the server rather than the allowlist: sockets, limits, auth, DNS. */
+final class ServerSections {
+    private final Checks checks;
+    private final Problems problems;
+
+    ServerSections(Checks checks) {
+        this.checks = checks;
+        this.problems = checks.problems();
+    }
+
+    ListenAddress address(WireConfig.Address raw, KeyPath at, ListenAddress fallback) {
+        if (raw == null) {
+            return fallback;
+        }
+        ListenAddress bound = checks.value(raw.address(), at.key("address"), fallback, text -> {
+            if (text.equalsIgnoreCase("localhost")) {
+                // Not looked up: a hosts file mapping localhost elsewhere must not move the admin port.
+                return new ListenAddress("localhost", InetAddress.getLoopbackAddress(), fallback.port());
+            }
+            byte[] bytes = IpAddresses.parseIpv4(text);
+            if (bytes == null && text.indexOf(':') >= 0) {
+                bytes = IpAddresses.parseIpv6(text);
+            }
+            if (bytes == null) {
+                throw new IllegalArgumentException(HostName.quote(text)
+                        + " is not an IP address or localhost (expected: an IP address such as 0.0.0.0, :: or 127.0.0.1, or localhost)");
+            }
+            return new ListenAddress(text, IpAddresses.fromBytes(bytes), fallback.port());
+        });
+        int port = raw.port() == null ? 0 : checks.port(raw.port(), at.key("port"));
+        return new ListenAddress(bound.host(), bound.address(), port != 0 ? port : fallback.port());
+    }
+
+    /** Two server sockets on one port and overlapping addresses cannot both bind. */
+    void checkDistinct(ListenAddress listen, ListenAddress admin) {
+        KeyPath listenAt = KeyPath.ROOT.key("listen");
+        KeyPath adminAt = KeyPath.ROOT.key("admin");
+        if (admin.overlaps(listen) && !problems.hasErrorsWithin(listenAt) && !problems.hasErrorsWithin(adminAt)) {
+            problems.error(adminAt.key("port"), admin.port() + " is already used by listen (" + listen
+                    + ") (expected: a port of its own)");
+        }
+    }
+
+    ProxyConfig.Sni sni(WireConfig.Sni raw, KeyPath at) {
+        ProxyConfig.Sni d = ProxyConfig.Sni.DEFAULTS;
+        if (raw == null) {
+            return d;
+        }
+        return new ProxyConfig.Sni(
+                Checks.orDefault(raw.required(), d.required()),
+                checks.value(raw.inspectTimeout(), at.key("inspectTimeout"), d.inspectTimeout(), Durations::parse),
+                checks.positive(raw.maxClientHelloBytes(), at.key("maxClientHelloBytes"), d.maxClientHelloBytes()));
+    }
+
+    ProxyConfig.Destinations destinations(WireConfig.Destinations raw, KeyPath at) {
+        ProxyConfig.Destinations d = ProxyConfig.Destinations.DEFAULTS;
+        if (raw == null) {
+            return d;
+        }
+        boolean allowPrivate = Checks.orDefault(raw.allowPrivate(), d.allowPrivate());
+        KeyPath rangesAt = at.key("denyRanges");
+        JsonNode ranges = raw.denyRanges();
+        String expected = " (expected: default, or a list of CIDR prefixes)";
+        if (ranges == null || (ranges.isTextual() && ranges.textValue().equals("default"))) {
+            return new ProxyConfig.Destinations(true, List.of(), allowPrivate);
+        }
+        if (ranges.isTextual()) {
+            problems.error(rangesAt, HostName.quote(ranges.textValue()) + " is not valid" + expected);
+            return new ProxyConfig.Destinations(true, List.of(), allowPrivate);
+        }
+        if (!ranges.isArray()) {
+            problems.error(rangesAt, "got " + WireBinder.describe(ranges) + expected);
+            return new ProxyConfig.Destinations(true, List.of(), allowPrivate);
+        }
+        if (ranges.isEmpty()) {
+            problems.warn(rangesAt, "is empty: loopback, link-local and other internal addresses are reachable through the proxy");
+        }
+        List<Cidr> cidrs = new ArrayList<>();
+        for (int i = 0; i < ranges.size(); i++) {
+            Cidr cidr = checks.cidr(text(ranges.get(i), rangesAt.index(i), "a CIDR prefix such as 10.0.0.0/8"), rangesAt.index(i));
+            if (cidr != null) {
+                cidrs.add(cidr);
+            }
+        }
+        return new ProxyConfig.Destinations(false, cidrs, allowPrivate);
+    }
+
+    ProxyConfig.Resolver resolver(WireConfig.Resolver raw, KeyPath at) {
+        ProxyConfig.Resolver d = ProxyConfig.Resolver.DEFAULTS;
+        if (raw == null) {
+            return d;
+        }
+        Map<String, List<InetAddress>> hosts = new LinkedHashMap<>();
+        KeyPath hostsAt = at.key("hosts");
+        if (raw.hosts() != null) {
+            raw.hosts().forEach((name, value) -> {
+                KeyPath hostAt = hostsAt.key(name);
+                String host = checks.value(name, hostAt, null, ServerSections::hostName);
+                List<InetAddress> addresses = addresses(value, hostAt);
+                if (host == null || addresses.isEmpty()) {
+                    return;
+                }
+                if (hosts.putIfAbsent(host, addresses) != null) {
+                    problems.error(hostAt, HostName.quote(host) + " is listed twice (expected: each host once)");
+                }
+            });
+        }
+        return new ProxyConfig.Resolver(hosts, checks.value(raw.timeout(), at.key("timeout"), d.timeout(), Durations::parse));
+    }
+
+    private static String hostName(String text) {
+        try {
+            return HostName.normalise(text);
+        } catch (InvalidHostException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (expected: a host name)", e);
+        }
+    }
+
+    /** A hosts value is one address or a list of them. */
+    private List<InetAddress> addresses(JsonNode value, KeyPath at) {
+        String expected = "an IP address such as 10.1.2.3";
+        List<InetAddress> out = new ArrayList<>();
+        if (value.isArray()) {
+            if (value.isEmpty()) {
+                problems.error(at, "is empty (expected: at least one IP address)");
+            }
+            for (int i = 0; i < value.size(); i++) {
+                InetAddress a = checks.value(text(value.get(i), at.index(i), expected), at.index(i), null, Checks::ipAddress);
+                if (a != null) {
+                    out.add(a);
+                }
+            }
+        } else if (value.isTextual()) {
+            InetAddress a = checks.value(value.textValue(), at, null, Checks::ipAddress);
+            if (a != null) {
+                out.add(a);
+            }
+        } else {
+            problems.error(at, "got " + WireBinder.describe(value) + " (expected: an IP address or a list of IP addresses)");
+        }
+        return out;
+    }
+
+    /** The text of a list element inside a {@link JsonNode} key, or {@code null} after reporting its type. */
+    private String text(JsonNode element, KeyPath at, String expected) {
+        if (element.isTextual()) {
+            return element.textValue();
+        }
+        problems.error(at, "got " + WireBinder.describe(element) + " (expected: " + expected + ")");
+        return null;
+    }
+
+    ProxyConfig.Clients clients(WireConfig.Clients raw, KeyPath at) {
+        KeyPath allowAt = at.key("allow");
+        List<String> allow = raw == null || raw.allow() == null ? ProxyConfig.Clients.DEFAULT_ALLOW : raw.allow();
+        if (allow.isEmpty()) {
+            problems.warn(allowAt, "is empty: no client may connect");
+        }
+        return new ProxyConfig.Clients(checks.each(allow, allowAt, Cidr::parse));
+    }
+
+    ProxyConfig.Auth auth(WireConfig.Auth raw, KeyPath at) {
+        ProxyConfig.Auth d = ProxyConfig.Auth.DEFAULTS;
+        if (raw == null) {
+            return d;
+        }
+        String realm = checks.value(raw.realm(), at.key("realm"), d.realm(), ServerSections::realm);
+        List<ProxyConfig.User> users = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        KeyPath usersAt = at.key("users");
+        for (int i = 0; raw.users() != null && i < raw.users().size(); i++) {
+            WireConfig.User u = raw.users().get(i);
+            if (u == null) {
+                continue;
+            }
+            KeyPath nameAt = usersAt.index(i).key("name");
+            KeyPath hashAt = usersAt.index(i).key("passwordHash");
+            String name = required(u.name(), nameAt, "a user name", ServerSections::userName);
+            String hash = required(u.passwordHash(), hashAt, "the output of hash-password, " + PasswordHash.FORMAT,
+                    ServerSections::passwordHash);
+            if (name != null && seen.putIfAbsent(name, i) != null) {
+                problems.error(nameAt, HostName.quote(name) + " is listed twice, also at " + usersAt.index(seen.get(name))
+                        + " (expected: distinct user names)");
+            } else if (name != null && hash != null) {
+                users.add(new ProxyConfig.User(name, hash));
+            }
+        }
+        return new ProxyConfig.Auth(realm, users);
+    }
+
+    private <T> T required(String raw, KeyPath at, String expected, java.util.function.Function<String, T> parser) {
+        if (raw == null) {
+            if (!problems.hasErrorsWithin(at)) {
+                problems.error(at, "is missing (expected: " + expected + ")");
+            }
+            return null;
+        }
+        return checks.value(raw, at, null, parser);
+    }
+
+    /** The realm is sent as {@code Proxy-Authenticate: Basic realm="..."} (RFC 7617 §2): a quoted-string. */
+    private static String realm(String text) {
+        boolean printable = !text.isEmpty() && text.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '"' && c != '\\');
+        if (!printable) {
+            throw new IllegalArgumentException(HostName.quote(text)
+                    + " cannot be sent as a realm (expected: printable ASCII without quotes or backslashes)");
+        }
+        return text;
+    }
+
+    /** Basic credentials are {@code user:password} (RFC 7617 §2): a colon in the name would split it wrongly. */
+    private static String userName(String text) {
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("is empty (expected: a user name)");
+        }
+        if (text.indexOf(':') >= 0) {
+            throw new IllegalArgumentException(HostName.quote(text)
+                    + " contains ':' (expected: a user name without ':', which Basic authentication uses as a separator)");
+        }
+        if (text.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException(HostName.quote(text) + " contains a control character (expected: a user name)");
+        }
+        return text;
+    }
+
+    /** The value is never echoed: a password pasted here by mistake must not reach a log. */
+    private static String passwordHash(String text) {
+        try {
+            PasswordHash.parse(text);
+            return text;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (expected: the output of hash-password)", e);
+        }
+    }
+
+    ProxyConfig.Limits limits(WireConfig.Limits raw, KeyPath at) {
+        ProxyConfig.Limits d = ProxyConfig.Limits.DEFAULTS;
+        if (raw == null) {
+            return d;
+        }
+        return new ProxyConfig.Limits(
+                checks.positive(raw.maxConnections(), at.key("maxConnections"), d.maxConnections()),
+                checks.positive(raw.maxConnectionsPerClient(), at.key("maxConnectionsPerClient"), d.maxConnectionsPerClient()),
+                checks.positive(raw.maxHeaderBytes(), at.key("maxHeaderBytes"), d.maxHeaderBytes()));
+    }
+
+    ProxyConfig.Timeouts timeouts(WireConfig.Timeouts raw, KeyPath at) {
+        ProxyConfig.Timeouts d = ProxyConfig.Timeouts.DEFAULTS;
+        if (raw == null) {
+            return d;
+        }
+        return new ProxyConfig.Timeouts(
+                checks.value(raw.requestHeader(), at.key("requestHeader"), d.requestHeader(), Durations::parse),
+                checks.value(raw.upstreamConnect(), at.key("upstreamConnect"), d.upstreamConnect(), Durations::parse),
+                checks.value(raw.idle(), at.key("idle"), d.idle(), Durations::parse),
+                checks.value(raw.drain(), at.key("drain"), d.drain(), Durations::parse));
+    }
+}
