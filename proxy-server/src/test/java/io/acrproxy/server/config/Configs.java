@@ -31,6 +31,12 @@ final class Configs {
         return e.errors().stream().map(ConfigError::toString).toList();
     }
 
+    /** The error lines of a config whose sources must fail to load. */
+    static List<String> policyErrors(String yaml, Path base) {
+        ConfigException e = (ConfigException) catchConfigException(() -> PolicySpecs.load(yaml, base));
+        return e.errors().stream().map(ConfigError::toString).toList();
+    }
+
     private static Throwable catchConfigException(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
         Throwable[] caught = new Throwable[1];
         assertThatThrownBy(call).isInstanceOf(ConfigException.class).satisfies(t -> caught[0] = t);
