@@ -22,12 +22,16 @@ final class ConfigValidator {
     private final Checks checks;
     private final PolicySections policy;
     private final ServerSections server;
+    private final ServiceTagsSection serviceTagsSection;
+    private final AuthSection authSection;
 
     ConfigValidator(Problems problems, Path baseDirectory) {
         this.problems = problems;
         this.checks = new Checks(problems, baseDirectory);
         this.policy = new PolicySections(checks);
         this.server = new ServerSections(checks);
+        this.serviceTagsSection = new ServiceTagsSection(checks);
+        this.authSection = new AuthSection(checks);
     }
 
     /** Sections are checked in SPEC §3 order, so value problems are reported in that order. */
@@ -48,11 +52,11 @@ final class ConfigValidator {
         List<String> extraHosts = policy.extraHosts(w.extraHosts(), root.key("extraHosts"), cloud);
         List<Integer> ports = policy.ports(w.ports(), root.key("ports"));
         ProxyConfig.Sni sni = server.sni(w.sni(), root.key("sni"));
-        ProxyConfig.ServiceTags serviceTags = policy.serviceTags(w.serviceTags(), root.key("serviceTags"));
+        ProxyConfig.ServiceTags serviceTags = serviceTagsSection.validate(w.serviceTags(), root.key("serviceTags"));
         ProxyConfig.Destinations destinations = server.destinations(w.destinations(), root.key("destinations"));
         ProxyConfig.Resolver resolver = server.resolver(w.resolver(), root.key("resolver"));
         ProxyConfig.Clients clients = server.clients(w.clients(), root.key("clients"));
-        ProxyConfig.Auth auth = server.auth(w.auth(), root.key("auth"));
+        ProxyConfig.Auth auth = authSection.validate(w.auth(), root.key("auth"));
         ProxyConfig.Limits limits = server.limits(w.limits(), root.key("limits"));
         ProxyConfig.Timeouts timeouts = server.timeouts(w.timeouts(), root.key("timeouts"));
         boolean revokeOnReload = Checks.orDefault(w.revokeOnReload(), true);

@@ -7,23 +7,16 @@ import io.acrproxy.policy.Mode;
 import io.acrproxy.policy.Preset;
 import io.acrproxy.policy.RegistrySpec;
 import io.acrproxy.policy.host.HostName;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
-/** Validates the sections that decide what may be reached (SPEC §6): registries through serviceTags. */
+/** Validates the sections that decide which names may be reached (SPEC §6.3): cloud and mode through ports. */
 final class PolicySections {
-    private static final Pattern TAG_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-
     private final Checks checks;
     private final Problems problems;
 
@@ -184,75 +177,7 @@ final class PolicySections {
         return List.copyOf(out);
     }
 
-    ProxyConfig.ServiceTags serviceTags(WireConfig.ServiceTags raw, KeyPath at) {
-        ProxyConfig.ServiceTags defaults = ProxyConfig.ServiceTags.DEFAULTS;
-        if (raw == null) {
-            return defaults;
-        }
-        KeyPath sourceAt = at.key("source");
-        KeyPath tagsAt = at.key("tags");
-        ServiceTagsSource source = checks.value(raw.source(), sourceAt, null, this::source);
-        Duration refresh = checks.value(raw.refreshInterval(), at.key("refreshInterval"), defaults.refreshInterval(), Durations::parse);
-        List<String> tags = distinct(checks.each(raw.tags(), tagsAt, PolicySections::tagName));
-        boolean allowIpLiterals = Checks.orDefault(raw.allowIpLiterals(), defaults.allowIpLiterals());
-        boolean verifyResolved = Checks.orDefault(raw.verifyResolved(), defaults.verifyResolved());
-        boolean sourceAbsent = source == null && !problems.hasErrorsWithin(sourceAt);
-        if (source != null && tags.isEmpty() && !problems.hasErrorsWithin(tagsAt)) {
-            problems.error(tagsAt, "is empty (expected: at least one tag when serviceTags.source is set, e.g. [AzureContainerRegistry.EastUS])");
-        }
-        if (sourceAbsent && !tags.isEmpty()) {
-            problems.warn(tagsAt, "ignored without serviceTags.source");
-        }
-        if (sourceAbsent && allowIpLiterals) {
-            problems.error(at.key("allowIpLiterals"), "needs serviceTags.source and serviceTags.tags (expected: false, or a source and at least one tag)");
-        }
-        if (sourceAbsent && verifyResolved) {
-            problems.error(at.key("verifyResolved"), "needs serviceTags.source and serviceTags.tags (expected: false, or a source and at least one tag)");
-        }
-        return new ProxyConfig.ServiceTags(source, refresh, checks.path(raw.cacheFile(), at.key("cacheFile")), tags,
-                allowIpLiterals, verifyResolved);
-    }
-
-    /**
-     * A file path or an https URL. Plain http is refused: the tags decide which addresses are reachable, so
-     * whoever can tamper with the download could open the proxy.
-     */
-    private ServiceTagsSource source(String text) {
-        if (text.isBlank()) {
-            throw new IllegalArgumentException("is empty (expected: a file path or an https:// URL)");
-        }
-        if (!Checks.isUrl(text)) {
-            return new ServiceTagsSource.FileSource(checks.resolvePath(text));
-        }
-        String expected = " (expected: a file path or an https:// URL)";
-        URI url;
-        try {
-            url = new URI(text);
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(HostName.quote(text) + " is not a valid URL" + expected, e);
-        }
-        String scheme = url.getScheme().toLowerCase(Locale.ROOT);
-        if (scheme.equals("http")) {
-            throw new IllegalArgumentException(HostName.quote(text) + " is a plain http URL" + expected);
-        }
-        if (!scheme.equals("https")) {
-            throw new IllegalArgumentException(HostName.quote(text) + " has the unsupported scheme " + scheme + expected);
-        }
-        if (url.getHost() == null) {
-            throw new IllegalArgumentException(HostName.quote(text) + " has no host" + expected);
-        }
-        return new ServiceTagsSource.UrlSource(url);
-    }
-
-    private static String tagName(String text) {
-        if (!TAG_NAME.matcher(text).matches()) {
-            throw new IllegalArgumentException(HostName.quote(text)
-                    + " is not a service tag name (expected: a values[].name of the service-tags file, e.g. AzureContainerRegistry.EastUS)");
-        }
-        return text;
-    }
-
-    private static <T> List<T> distinct(List<T> values) {
+    static <T> List<T> distinct(List<T> values) {
         return List.copyOf(new LinkedHashSet<>(values));
     }
 }
