@@ -13,7 +13,10 @@ import java.util.Map;
 /**
  * Compiles a {@link PolicySpec} into an immutable {@link Policy}: validates every entry again (the
  * policy is security code and does not trust its caller), expands registries, presets and clouds into
- * host rules, and collects warnings.
+ * host rules, and collects the warnings that only the compiled sources reveal (an endpoint file that
+ * points at shared storage, the iot-edge preset without hubs). Warnings about how a config is written
+ * (wildcards that cover other tenants, {@code blobStorage.mode: any}, an empty allowlist) come from the
+ * config loader, which knows the key paths.
  */
 public final class PolicyCompiler {
     private final PolicySpec spec;
@@ -56,9 +59,6 @@ public final class PolicyCompiler {
             throw new PolicyCompileException(problems);
         }
         HostMatcher matcher = hosts.build();
-        if (matcher.allowed().isEmpty() && !spec.serviceTags().allowIpLiterals()) {
-            warnings.add("nothing is allowed: configure registries, endpointFiles, presets or extraHosts");
-        }
         return new Policy(spec, PolicyVersion.of(spec), matcher, registryHints, warnings);
     }
 
@@ -165,8 +165,6 @@ public final class PolicyCompiler {
             }
             case ANY -> {
                 hosts.anyFirstLabel(cloud.blobSuffix(), "blobStorage any account (mode any)");
-                warnings.add("blobStorage.mode is any: every storage account *." + cloud.blobSuffix()
-                        + " is reachable, which permits exfiltration to any account; prefer mode accounts");
             }
         }
     }
@@ -205,12 +203,5 @@ public final class PolicyCompiler {
             return;
         }
         hosts.anyFirstLabel(pattern.name(), "extraHosts " + pattern.text());
-        if (pattern.name().equals(cloud.registrySuffix())) {
-            warnings.add("extraHosts " + pattern.text() + " allows every tenant's registry, not only yours: list your registries instead");
-        } else if (pattern.name().equals(cloud.blobSuffix())) {
-            warnings.add("extraHosts " + pattern.text() + " allows every storage account: prefer blobStorage.accounts");
-        } else if (pattern.name().indexOf('.') < 0) {
-            warnings.add("extraHosts " + pattern.text() + " allows every name under a top-level domain");
-        }
     }
 }

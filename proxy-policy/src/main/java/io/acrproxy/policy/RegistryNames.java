@@ -1,5 +1,7 @@
 package io.acrproxy.policy;
 
+import io.acrproxy.policy.host.HostName;
+import io.acrproxy.policy.host.InvalidHostException;
 import java.util.regex.Pattern;
 
 /** Name rules that Azure itself enforces, so a config typo fails the load instead of allowing nothing. */
@@ -10,8 +12,6 @@ public final class RegistryNames {
     private static final Pattern STORAGE_ACCOUNT = Pattern.compile("[a-z0-9]{3,24}");
     /** IoT Hub: 3–50 letters, digits and hyphens, not ending in a hyphen. */
     private static final Pattern IOT_HUB = Pattern.compile("[a-z0-9][a-z0-9-]{1,48}[a-z0-9]");
-    /** An Azure region name as used in endpoint names (eastus, westeurope, usgovvirginia), or "*". */
-    private static final Pattern REGION = Pattern.compile("\\*|[a-z0-9]{2,40}");
 
     private RegistryNames() {
     }
@@ -28,7 +28,15 @@ public final class RegistryNames {
         return IOT_HUB.matcher(s).matches();
     }
 
+    /** A region label of a data or geo endpoint: one normalised DNS label (eastus, usgovvirginia), or "*". */
     public static boolean isRegion(String s) {
-        return REGION.matcher(s).matches();
+        if (s.equals("*")) {
+            return true;
+        }
+        try {
+            return s.indexOf('.') < 0 && HostName.normalise(s).equals(s);
+        } catch (InvalidHostException e) {
+            return false;
+        }
     }
 }

@@ -18,30 +18,18 @@ public record HostPattern(boolean wildcard, String name) {
      * @throws InvalidHostException naming the entry and the problem
      */
     public static HostPattern parse(String raw) {
-        if (raw.equals("*")) {
-            throw new InvalidHostException("\"*\" would allow every host (expected exact.name or *.suffix)");
+        boolean wildcard = raw.startsWith("*.");
+        String name = wildcard ? raw.substring(2) : raw;
+        if (raw.equals("*") || (wildcard && (name.isEmpty() || name.equals(".")))) {
+            throw new InvalidHostException(HostName.quote(raw) + " is not a valid pattern: \"*\" must be followed by a suffix");
         }
-        if (raw.startsWith("*.")) {
-            String suffix = raw.substring(2);
-            if (suffix.indexOf('*') >= 0) {
-                throw new InvalidHostException(HostName.quote(raw) + " has more than one '*' (expected exact.name or *.suffix with exactly one leading '*.')");
-            }
-            if (suffix.isEmpty() || suffix.equals(".")) {
-                throw new InvalidHostException(HostName.quote(raw) + " has no suffix after '*.' (expected *.example.com)");
-            }
-            return new HostPattern(true, normaliseOrExplain(raw, suffix));
+        if (name.indexOf('*') >= 0) {
+            throw new InvalidHostException(HostName.quote(raw) + " is not a valid pattern: \"*\" may only be the whole first label");
         }
-        if (raw.indexOf('*') >= 0) {
-            throw new InvalidHostException(HostName.quote(raw) + " has a '*' that is not a whole leading label (expected exact.name or *.suffix)");
-        }
-        return new HostPattern(false, normaliseOrExplain(raw, raw));
-    }
-
-    private static String normaliseOrExplain(String raw, String name) {
         try {
-            return HostName.normalise(name);
+            return new HostPattern(wildcard, HostName.normalise(name));
         } catch (InvalidHostException e) {
-            throw new InvalidHostException(HostName.quote(raw) + " is not a valid host pattern: " + e.getMessage());
+            throw wildcard ? new InvalidHostException(HostName.quote(raw) + " has an invalid suffix: " + e.getMessage()) : e;
         }
     }
 

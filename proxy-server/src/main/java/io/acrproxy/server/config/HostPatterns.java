@@ -1,6 +1,7 @@
 package io.acrproxy.server.config;
 
 import io.acrproxy.policy.host.HostName;
+import io.acrproxy.policy.host.HostPattern;
 import io.acrproxy.policy.host.InvalidHostException;
 import io.acrproxy.policy.net.IpAddresses;
 
@@ -19,30 +20,15 @@ final class HostPatterns {
             throw new IllegalArgumentException(HostName.quote(entry)
                     + " is an IP address (expected: a host name; use serviceTags.allowIpLiterals for addresses)");
         }
-        boolean wildcard = entry.startsWith("*.");
-        String name = wildcard ? entry.substring(2) : entry;
-        if (entry.equals("*") || entry.equals("*.") || (wildcard && name.isEmpty())) {
-            throw invalid(entry, "\"*\" must be followed by a suffix");
-        }
-        if (name.indexOf('*') >= 0) {
-            throw invalid(entry, "\"*\" may only be the whole first label");
-        }
         try {
-            String normalised = HostName.normalise(name);
-            return wildcard ? "*." + normalised : normalised;
+            return HostPattern.parse(entry).text();
         } catch (InvalidHostException e) {
-            String problem = wildcard ? HostName.quote(entry) + " has an invalid suffix: " + e.getMessage() : e.getMessage();
-            throw new IllegalArgumentException(problem + " (expected: " + EXPECTED + ")", e);
+            throw new IllegalArgumentException(e.getMessage() + " (expected: " + EXPECTED + ")", e);
         }
     }
 
     /** The suffix of a {@code *.suffix} entry, or {@code null} for an exact name. */
     static String wildcardSuffix(String normalised) {
         return normalised.startsWith("*.") ? normalised.substring(2) : null;
-    }
-
-    private static IllegalArgumentException invalid(String entry, String problem) {
-        return new IllegalArgumentException(HostName.quote(entry) + " is not a valid pattern: " + problem
-                + " (expected: " + EXPECTED + ")");
     }
 }

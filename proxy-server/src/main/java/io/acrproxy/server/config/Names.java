@@ -1,9 +1,8 @@
 package io.acrproxy.server.config;
 
+import io.acrproxy.policy.RegistryNames;
 import io.acrproxy.policy.host.HostName;
-import io.acrproxy.policy.host.InvalidHostException;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * The naming rules of Azure resources that appear as the first label of an allowed host. Each check returns
@@ -17,44 +16,34 @@ final class Names {
     static final String REGION_RULE = "a DNS label such as eastus, or \"*\" for any one label";
 
     // ACR and Storage refuse upper case at creation, so an upper-case entry is a typo, not another spelling.
-    private static final Pattern REGISTRY = Pattern.compile("[a-z0-9]{5,50}");
-    private static final Pattern ACCOUNT = Pattern.compile("[a-z0-9]{3,24}");
-    private static final Pattern IOT_HUB = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{1,48})[A-Za-z0-9]");
 
     private Names() {
     }
 
     static String registry(String name) {
-        return check(REGISTRY, name, "registry name", REGISTRY_RULE);
+        return check(RegistryNames.isRegistryName(name), name, "registry name", REGISTRY_RULE);
     }
 
     static String storageAccount(String name) {
-        return check(ACCOUNT, name, "storage account name", ACCOUNT_RULE);
+        return check(RegistryNames.isStorageAccountName(name), name, "storage account name", ACCOUNT_RULE);
     }
 
     /** IoT Hub names are case-insensitive in Azure; they become a DNS label, so they are lower-cased. */
     static String iotHub(String name) {
-        return check(IOT_HUB, name, "IoT Hub name", IOT_HUB_RULE).toLowerCase(Locale.ROOT);
+        String lower = name.toLowerCase(Locale.ROOT);
+        check(RegistryNames.isIotHubName(lower), name, "IoT Hub name", IOT_HUB_RULE);
+        return lower;
     }
 
     /** A region label of a data or regional endpoint, lower-cased as DNS compares it; {@code *} stays. */
     static String region(String label) {
-        if (label.equals("*")) {
-            return label;
-        }
-        try {
-            String normalised = HostName.normalise(label);
-            if (normalised.indexOf('.') < 0) {
-                return normalised;
-            }
-        } catch (InvalidHostException e) {
-            // Falls through to the region-specific message, which says what a region looks like.
-        }
-        throw invalid(label, "region", REGION_RULE);
+        String lower = label.toLowerCase(Locale.ROOT);
+        check(RegistryNames.isRegion(lower), label, "region", REGION_RULE);
+        return lower;
     }
 
-    private static String check(Pattern rule, String name, String what, String description) {
-        if (!rule.matcher(name).matches()) {
+    private static String check(boolean valid, String name, String what, String description) {
+        if (!valid) {
             throw invalid(name, what, description);
         }
         return name;

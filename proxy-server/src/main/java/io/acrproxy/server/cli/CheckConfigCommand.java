@@ -1,0 +1,71 @@
+package io.acrproxy.server.cli;
+
+import io.acrproxy.policy.Policy;
+import io.acrproxy.policy.host.HostMatcher.AllowedHost;
+import io.acrproxy.policy.net.Cidr;
+import io.acrproxy.policy.servicetag.ServiceTagSelection;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code check-config FILE}: exit 0 and a summary of the effective rules, or exit 2 and every error. */
+@Command(name = "check-config", description = "Validate a configuration: print the effective rules and warnings (exit 0), or every error (exit 2).")
+final class CheckConfigCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "configuration file")
+    Path config;
+
+    private final Cli cli;
+
+    CheckConfigCommand(Cli cli) {
+        this.cli = cli;
+    }
+
+    @Override
+    public Integer call() {
+        EffectivePolicy loaded = cli.loadOrReport(config);
+        if (loaded == null) {
+            return Cli.EXIT_BAD_INPUT;
+        }
+        printSummary(loaded, cli.out());
+        return Cli.EXIT_OK;
+    }
+
+    static void printSummary(EffectivePolicy loaded, PrintWriter out) {
+        Policy p = loaded.policy();
+        var spec = p.spec();
+        out.println("configuration " + loaded.configFile() + " is valid");
+        out.println("policy version " + p.version() + ": mode " + p.mode().code() + ", cloud " + spec.cloud()
+                + ", blob storage " + spec.blobStorage().mode().code());
+        out.println("allowed hosts on ports " + new TreeSet<>(spec.ports()) + ":");
+        int width = p.allowedHosts().stream().mapToInt(h -> h.pattern().length()).max().orElse(0);
+        for (AllowedHost h : p.allowedHosts()) {
+            out.printf("  %-" + width + "s  %s%n", h.pattern(), h.rule());
+        }
+        if (p.allowedHosts().isEmpty()) {
+            out.println("  (none)");
+        }
+        ServiceTagSelection tags = p.serviceTags();
+        if (tags == null) {
+            out.println("service tags: none");
+        } else {
+            out.println("service tags: " + tags.names() + " from change " + tags.changeNumber() + " (" + tags.cloud() + "), "
+                    + tags.prefixes().size() + " prefixes; IP literals " + (spec.serviceTags().allowIpLiterals() ? "allowed" : "denied")
+                    + ", resolved addresses " + (spec.serviceTags().verifyResolved() ? "verified" : "not verified"));
+        }
+        out.println("destinations denied: " + spec.destinations().denyRanges().stream().map(Cidr::toString).collect(Collectors.joining(", "))
+                + ", 168.63.129.16 and the proxy itself; private ranges " + (spec.destinations().allowPrivate() ? "allowed" : "denied"));
+        out.println("SNI " + (spec.sniRequired() ? "required" : "optional") + " and must match the CONNECT host");
+        if (loaded.warnings().isEmpty()) {
+            out.println("warnings: none");
+        } else {
+            out.println("warnings:");
+            loaded.warnings().forEach(w -> out.println("  - " + w));
+        }
+        out.flush();
+    }
+}

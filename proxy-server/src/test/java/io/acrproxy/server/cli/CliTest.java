@@ -1,0 +1,196 @@
+package io.acrproxy.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.acrproxy.core.auth.PasswordHash;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The command line against real configuration files, through the same entry point as the jar. */
+class CliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    private Path config;
+    private String stdin = "";
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @BeforeEach
+    void writeConfig() throws IOException {
+        config = write("proxy.yaml", """
+                registries:
+                  - name: myregistry
+                    dataEndpointRegions: [eastus]
+                presets: [mcr]
+                extraHosts: ["*.example.org"]
+                resolver:
+                  hosts:
+                    myregistry.azurecr.io: 20.1.2.3
+                    myregistry.eastus.data.azurecr.io: 169.254.169.254
+                """);
+    }
+
+    private Path write(String name, String content) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, content);
+        return file;
+    }
+
+    private int run(String... args) {
+        return Main.execute(new ConfigPolicyLoader(), new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), null,
+                new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    private JsonNode outJson() throws IOException {
+        return JSON.readTree(out.toString());
+    }
+
+    @Test
+    void explainAllowedTarget() throws IOException {
+        assertThat(run("explain", "--config", config.toString(), "myregistry.azurecr.io:443")).isZero();
+        JsonNode json = outJson();
+        assertThat(json.get("verdict").asText()).isEqualTo("allow");
+        assertThat(json.get("reason").asText()).isEqualTo("allowed");
+        assertThat(json.get("rule").asText()).isEqualTo("registry myregistry: login server");
+        assertThat(json.get("stages").get(1).get("input").asText()).isEqualTo("20.1.2.3");
+        assertThat(json.get("policyVersion").asText()).hasSize(12);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1} {2}")
+    @CsvSource({
+            "evilreg.azurecr.io, 1, host_not_allowed, default deny under azurecr.io",
+            "evilreg.azurecr.io:443, 1, host_not_allowed, default deny under azurecr.io",
+            "myregistry.azurecr.io:8443, 1, port_not_allowed, ports [443]",
+            "a.example.org, 0, allowed, extraHosts *.example.org",
+            "westeurope.data.mcr.microsoft.com, 0, allowed, preset mcr data endpoints",
+            "20.1.2.3, 1, ip_literal_not_allowed, serviceTags.allowIpLiterals: false",
+            "myregistry.eastus.data.azurecr.io, 1, destination_prohibited, deny range 169.254.0.0/16 (link-local)",
+    })
+    void explainExitCodesAndReasons(String target, int exit, String reason, String rule) throws IOException {
+        assertThat(run("explain", "--config", config.toString(), target)).isEqualTo(exit);
+        JsonNode json = outJson();
+        assertThat(json.get("reason").asText()).isEqualTo(reason);
+        assertThat(json.get("rule").asText()).startsWith(rule);
+    }
+
+    @Test
+    void explainChecksSniClientAndAddresses() throws IOException {
+        assertThat(run("explain", "--config", config.toString(), "myregistry.azurecr.io", "--sni", "evilreg.azurecr.io")).isEqualTo(1);
+        assertThat(outJson().get("reason").asText()).isEqualTo("sni_mismatch");
+        assertThat(outJson().get("stage").asText()).isEqualTo("sni");
+
+        out.getBuffer().setLength(0);
+        assertThat(run("explain", "--config", config.toString(), "myregistry.azurecr.io", "--client", "203.0.113.9")).isEqualTo(1);
+        assertThat(outJson().get("reason").asText()).isEqualTo("client_not_allowed");
+
+        out.getBuffer().setLength(0);
+        assertThat(run("explain", "--config", config.toString(), "a.example.org", "--address", "::ffff:127.0.0.1")).isEqualTo(1);
+        assertThat(outJson().get("reason").asText()).isEqualTo("destination_prohibited");
+
+        out.getBuffer().setLength(0);
+        assertThat(run("explain", "--config", config.toString(), "a.example.org", "--address", "20.1.2.3", "--client", "10.1.2.3")).isZero();
+        assertThat(outJson().get("stages")).hasSize(3);
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource({"127.1:443", "user@myregistry.azurecr.io:443", "myregistry.azurecr.io:0", "'bad host:443'"})
+    void explainBadInputExitsTwo(String target) {
+        assertThat(run("explain", "--config", config.toString(), target)).isEqualTo(2);
+        assertThat(err.toString()).startsWith("explain: ");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void explainBadClientAddressExitsTwo() {
+        assertThat(run("explain", "--config", config.toString(), "a.example.org", "--client", "localhost")).isEqualTo(2);
+        assertThat(err.toString()).contains("is not an IP address");
+    }
+
+    @Test
+    void checkConfigSummarisesTheEffectiveRules() {
+        assertThat(run("check-config", config.toString())).isZero();
+        assertThat(out.toString())
+                .contains("is valid")
+                .contains("myregistry.azurecr.io")
+                .contains("registry myregistry: data endpoint eastus")
+                .contains("*.data.mcr.microsoft.com")
+                .contains("warnings:");
+    }
+
+    @Test
+    void checkConfigReportsEveryErrorAndExitsTwo() throws IOException {
+        Path bad = write("bad.yaml", """
+                registries:
+                  - name: goodregistry
+                  - name: My_Reg
+                ports: [0]
+                bogus: 1
+                """);
+        assertThat(run("check-config", bad.toString())).isEqualTo(2);
+        assertThat(err.toString())
+                .contains("registries[1].name: \"My_Reg\" is not a valid registry name (5-50 lowercase letters and digits)")
+                .contains("ports[0]")
+                .contains("bogus");
+    }
+
+    @Test
+    void missingConfigFileIsAnError() {
+        assertThat(run("check-config", dir.resolve("nope.yaml").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("nope.yaml");
+    }
+
+    @Test
+    void firewallRulesListsWhatTheProxyHostMustReach() throws IOException {
+        assertThat(run("firewall-rules", "--config", config.toString(), "--format", "json")).isZero();
+        JsonNode json = outJson();
+        assertThat(json.get("ports").toString()).isEqualTo("[443]");
+        assertThat(json.get("fqdns").findValuesAsText("fqdn"))
+                .contains("myregistry.azurecr.io", "myregistry.eastus.data.azurecr.io", "azurecr.io", "mcr.microsoft.com",
+                        "*.data.mcr.microsoft.com", "*.example.org");
+
+        out.getBuffer().setLength(0);
+        assertThat(run("firewall-rules", "--config", config.toString())).isZero();
+        assertThat(out.toString()).startsWith("# destinations the proxy host must reach on TCP 443").contains("myregistry.azurecr.io");
+
+        out.getBuffer().setLength(0);
+        assertThat(run("firewall-rules", "--config", config.toString(), "--format", "nsg")).isZero();
+        assertThat(outJson().get("notes").get(0).asText()).contains("no service tags are configured");
+    }
+
+    @Test
+    void hashPasswordReadsStandardInput() {
+        stdin = "correct horse battery staple\n";
+        assertThat(run("hash-password")).isZero();
+        String hash = out.toString().trim();
+        assertThat(new PasswordHash().verify(hash, "correct horse battery staple".toCharArray())).isTrue();
+        assertThat(new PasswordHash().verify(hash, "wrong".toCharArray())).isFalse();
+    }
+
+    @Test
+    void hashPasswordRefusesEmptyInput() {
+        assertThat(run("hash-password")).isEqualTo(2);
+        stdin = "\n";
+        assertThat(run("hash-password")).isEqualTo(2);
+    }
+
+    @Test
+    void runIsAPlaceholderThatStillValidates() {
+        assertThat(run("run", "--config", config.toString())).isEqualTo(RunCommand.EXIT_NOT_IMPLEMENTED);
+        assertThat(err.toString()).contains("not built yet");
+        assertThat(run("--config", config.toString())).isEqualTo(RunCommand.EXIT_NOT_IMPLEMENTED);
+    }
+}
