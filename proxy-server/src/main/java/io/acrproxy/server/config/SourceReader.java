@@ -84,8 +84,8 @@ final class SourceReader {
         try {
             return parsed.select(config.tags());
         } catch (UnknownServiceTagsException e) {
-            problems.error(SERVICE_TAGS.key("tags"), String.join(", ", e.missing()) + (e.missing().size() == 1 ? " is" : " are")
-                    + " not in " + file + " (expected: names from its values[].name, e.g. AzureContainerRegistry.EastUS)");
+            // The selection's own message names every missing tag and suggests the right case where one fits.
+            problems.error(SERVICE_TAGS.key("tags"), file + ": " + e.getMessage());
             return null;
         }
     }
