@@ -52,9 +52,19 @@ final class AddressBits {
         return out;
     }
 
-    /** Bit {@code index} (0 = most significant) of the address, as 0 or 1. */
-    static int bit(long high, long low, int index) {
-        return index < 64 ? (int) (high >>> (63 - index)) & 1 : (int) (low >>> (127 - index)) & 1;
+    /**
+     * The {@code count} bits (1–16) of the address starting at bit {@code from} (0 = most significant), as an
+     * unsigned number; {@code from + count} must not exceed 128.
+     */
+    static int bits(long high, long low, int from, int count) {
+        if (from + count <= 64) {
+            return (int) ((high << from) >>> (64 - count));
+        }
+        if (from >= 64) {
+            return (int) ((low << (from - 64)) >>> (64 - count));
+        }
+        int fromLow = from + count - 64;
+        return (int) ((high << from) >>> (64 - count)) | (int) (low >>> (64 - fromLow));
     }
 
     /** The number of leading bits two addresses share, at most {@code limit}. */

@@ -3,185 +3,226 @@ package io.acrproxy.policy.net;
 import java.util.Arrays;
 
 /**
- * Longest-prefix match for one address family: a direct-indexed first stride over the top {@code k} address
- * bits, below it a path-compressed binary trie, all in primitive arrays. Immutable once built.
+ * Longest-prefix match for one address family: a path-compressed multibit trie in primitive arrays. Immutable
+ * once built.
  *
- * <p><b>Stride.</b> {@code slots[2s]} is the root node of the sub-trie for the addresses whose top {@code k}
- * bits are {@code s}, and {@code slots[2s + 1]} the label of the most specific prefix of length ≤ {@code k}
- * covering them (controlled prefix expansion). {@code k} grows with the number of prefixes (up to 16), so the
- * table costs at most 8 bytes per prefix and a small set does not pay for 65,536 slots.
+ * <p>Each node covers the addresses that start with its prefix ({@code pos} bits) and may carry the label of a
+ * prefix of exactly that length. Below it, a table indexed directly by the next {@code k} address bits holds,
+ * per entry, the label of the most specific prefix of length {@code pos+1 .. pos+k} covering the entry
+ * (controlled prefix expansion) and the child node for the longer prefixes. A child starts where its prefixes
+ * stop sharing bits, so runs of bits that no prefix branches on cost nothing (path compression).
  *
- * <p><b>Trie.</b> Each node holds a whole prefix (bits, length) and a label index, or -1 when it only exists
- * where two prefixes branch. A lookup compares the address with the node's prefix, remembers the label, and
- * follows the child named by the next address bit. Chains of single-child nodes are never built, so the
- * number of nodes is below twice the number of prefixes and each step of a lookup moves at least one bit
- * further: lookup cost is bounded by the address length, independent of the number of prefixes.
+ * <p>{@code k} is the bit length of the number of prefixes below the node (at most 16), so the root of a large set
+ * is a direct-indexed first stride of up to 64K entries, inner nodes shrink with their subtrees, and the tables
+ * hold at most two entries per prefix per level. A lookup reads one node and one table entry per level and each
+ * level consumes at least one bit, so its cost is bounded by the address length, whatever the number of prefixes.
+ *
+ * <p>Why not a binary trie: a lookup is a chain of dependent loads. A path-compressed binary trie (one bit per
+ * step) needed 22 steps on average for an IPv6 address inside Azure's service-tag prefixes and measured about
+ * 240 ns; this layout needs a few levels and about 100 ns. A fan-out of {@code log2(n)} instead of
+ * {@code log2(n) + 1} saved 20% of the memory but cost a third more time for IPv6 lookups; {@code log2(n) + 2}
+ * cost 37% more memory and gained nothing measurable.
+ *
+ * <pre>
+ * nodes, 4 longs per node: [prefix high 64 bits] [prefix low 64 bits] [label+1 (32) | k (8) | pos (8)] [table base]
+ * table, 1 long per entry: [child node or -1 (32) | label+1 (32)]
+ * </pre>
  */
 final class PrefixTrie {
     private static final int MAX_STRIDE = 16;
     private static final int NONE = -1;
 
-    private final int width;
-    private final int stride;
-    private final int[] slots;
-    private final long[] high;
-    /** {@code null} for IPv4, whose bits all fit in {@link #high}. */
-    private final long[] low;
-    private final byte[] length;
-    private final int[] label;
-    /** {@code children[2n]} and {@code children[2n + 1]}: the children of node n for next bit 0 and 1. */
-    private final int[] children;
+    private final long[] nodes;
+    private final long[] table;
 
-    private PrefixTrie(Builder b) {
-        this.width = b.width;
-        this.stride = b.stride;
-        this.slots = b.slots;
-        this.high = Arrays.copyOf(b.high, b.nodes);
-        this.low = width == 32 ? null : Arrays.copyOf(b.low, b.nodes);
-        this.length = Arrays.copyOf(b.length, b.nodes);
-        this.label = Arrays.copyOf(b.label, b.nodes);
-        this.children = Arrays.copyOf(b.children, 2 * b.nodes);
+    private PrefixTrie(long[] nodes, long[] table) {
+        this.nodes = nodes;
+        this.table = table;
     }
 
     /** The label index of the most specific prefix containing the address, or -1. */
     int find(long addrHigh, long addrLow) {
-        // Two shifts, because a single ">>> 64" for a stride of 0 would not shift at all.
-        int slot = (int) ((addrHigh >>> 1) >>> (63 - stride));
-        int best = slots[2 * slot + 1];
-        int node = slots[2 * slot];
-        while (node != NONE) {
-            int len = length[node] & 0xff;
-            if (((addrHigh ^ high[node]) & AddressBits.HIGH_MASK[len]) != 0
-                    || (low != null && ((addrLow ^ low[node]) & AddressBits.LOW_MASK[len]) != 0)) {
-                break;
+        int best = NONE;
+        int node = 0;
+        while (true) {
+            int at = 4 * node;
+            long meta = nodes[at + 2];
+            int pos = (int) meta & 0xff;
+            if (!AddressBits.samePrefix(addrHigh, addrLow, nodes[at], nodes[at + 1], pos)) {
+                return best;
             }
-            if (label[node] != NONE) {
-                best = label[node];
+            int label = (int) (meta >>> 32);
+            if (label != 0) {
+                best = label - 1;
             }
-            if (len == width) {
-                break;
+            int k = (int) (meta >>> 8) & 0xff;
+            if (k == 0) {
+                return best;
             }
-            node = children[2 * node + AddressBits.bit(addrHigh, addrLow, len)];
+            long entry = table[(int) nodes[at + 3] + AddressBits.bits(addrHigh, addrLow, pos, k)];
+            int expanded = (int) entry;
+            if (expanded != 0) {
+                best = expanded - 1;
+            }
+            node = (int) (entry >>> 32);
+            if (node == NONE) {
+                return best;
+            }
         }
-        return best;
     }
 
     int nodeCount() {
-        return length.length;
+        return nodes.length / 4;
     }
 
-    int strideBits() {
-        return stride;
+    int tableEntries() {
+        return table.length;
     }
 
-    /** Bytes held by the arrays (object headers and padding aside). */
+    /** The root's stride: how many leading bits the first table lookup consumes. */
+    int rootStride() {
+        return (int) (nodes[2] >>> 8) & 0xff;
+    }
+
+    /** Bytes held by the arrays (object headers aside). */
     long memoryBytes() {
-        long perNode = 8L + (low != null ? 8 : 0) + 1 + 4 + 8;
-        return 4L * slots.length + perNode * nodeCount();
+        return 8L * nodes.length + 8L * table.length;
     }
 
     /** Collects prefixes of one family; prefixes must be distinct and have no host bits set. */
     static final class Builder {
         private final int width;
-        private final int stride;
-        private final int[] slots;
-        private final int[] slotLength;
         private long[] high = new long[16];
         private long[] low = new long[16];
-        private byte[] length = new byte[16];
+        private int[] length = new int[16];
         private int[] label = new int[16];
-        private int[] children = new int[32];
-        private int nodes;
+        private int count;
 
-        /**
-         * @param width         32 or 128
-         * @param expectedCount the number of prefixes that will be added, to size the stride
-         */
-        Builder(int width, int expectedCount) {
+        private long[] outNodes;
+        private int nodeCount;
+        private long[] outTable;
+        private int tableSize;
+
+        /** @param width 32 or 128 */
+        Builder(int width) {
             this.width = width;
-            this.stride = Math.min(MAX_STRIDE, 31 - Integer.numberOfLeadingZeros(Math.max(1, expectedCount)));
-            this.slots = new int[2 << stride];
-            Arrays.fill(slots, NONE);
-            this.slotLength = new int[1 << stride];
-            Arrays.fill(slotLength, -1);
         }
 
         void add(long pHigh, long pLow, int len, int labelIndex) {
-            int slot = (int) ((pHigh >>> 1) >>> (63 - stride));
-            if (len <= stride) {
-                int count = 1 << (stride - len);
-                for (int s = slot; s < slot + count; s++) {
-                    if (slotLength[s] < len) {
-                        slotLength[s] = len;
-                        slots[2 * s + 1] = labelIndex;
-                    }
-                }
-                return;
+            if (count == length.length) {
+                high = Arrays.copyOf(high, count * 2);
+                low = Arrays.copyOf(low, count * 2);
+                length = Arrays.copyOf(length, count * 2);
+                label = Arrays.copyOf(label, count * 2);
             }
-            int parent = NONE;
-            int parentBit = 0;
-            int node = slots[2 * slot];
-            while (true) {
-                if (node == NONE) {
-                    link(slot, parent, parentBit, newNode(pHigh, pLow, len, labelIndex));
-                    return;
-                }
-                int nodeLen = length[node] & 0xff;
-                int common = AddressBits.commonPrefixLength(pHigh, pLow, high[node], low[node], Math.min(len, nodeLen));
-                if (common < nodeLen) {
-                    int replacement;
-                    if (common == len) {
-                        replacement = newNode(pHigh, pLow, len, labelIndex);
-                        children[2 * replacement + AddressBits.bit(high[node], low[node], len)] = node;
-                    } else {
-                        replacement = newNode(pHigh & AddressBits.HIGH_MASK[common], pLow & AddressBits.LOW_MASK[common], common, NONE);
-                        int leaf = newNode(pHigh, pLow, len, labelIndex);
-                        children[2 * replacement + AddressBits.bit(pHigh, pLow, common)] = leaf;
-                        children[2 * replacement + AddressBits.bit(high[node], low[node], common)] = node;
-                    }
-                    link(slot, parent, parentBit, replacement);
-                    return;
-                }
-                if (nodeLen == len) {
-                    // Only a branch node can have the same prefix, since prefixes are distinct.
-                    label[node] = labelIndex;
-                    return;
-                }
-                parent = node;
-                parentBit = AddressBits.bit(pHigh, pLow, nodeLen);
-                node = children[2 * node + parentBit];
-            }
-        }
-
-        private void link(int slot, int parent, int parentBit, int node) {
-            if (parent == NONE) {
-                slots[2 * slot] = node;
-            } else {
-                children[2 * parent + parentBit] = node;
-            }
-        }
-
-        private int newNode(long pHigh, long pLow, int len, int labelIndex) {
-            if (nodes == length.length) {
-                int capacity = nodes * 2;
-                high = Arrays.copyOf(high, capacity);
-                low = Arrays.copyOf(low, capacity);
-                length = Arrays.copyOf(length, capacity);
-                label = Arrays.copyOf(label, capacity);
-                children = Arrays.copyOf(children, 2 * capacity);
-            }
-            int n = nodes++;
-            high[n] = pHigh;
-            low[n] = pLow;
-            length[n] = (byte) len;
-            label[n] = labelIndex;
-            children[2 * n] = NONE;
-            children[2 * n + 1] = NONE;
-            return n;
+            high[count] = pHigh;
+            low[count] = pLow;
+            length[count] = len;
+            label[count] = labelIndex;
+            count++;
         }
 
         PrefixTrie build() {
-            return new PrefixTrie(this);
+            // Address order, shorter first on equal bits: each subtree is then one contiguous run, and a prefix
+            // comes before the prefixes inside it.
+            Integer[] boxed = new Integer[count];
+            for (int i = 0; i < count; i++) {
+                boxed[i] = i;
+            }
+            Arrays.sort(boxed, (a, b) -> {
+                int c = Long.compareUnsigned(high[a], high[b]);
+                if (c == 0) {
+                    c = Long.compareUnsigned(low[a], low[b]);
+                }
+                return c != 0 ? c : Integer.compare(length[a], length[b]);
+            });
+            int[] sorted = new int[count];
+            for (int i = 0; i < count; i++) {
+                sorted[i] = boxed[i];
+            }
+            outNodes = new long[4 * Math.max(1, count)];
+            outTable = new long[Math.max(16, 2 * count)];
+            buildNode(sorted, 0, count, 0);
+            return new PrefixTrie(Arrays.copyOf(outNodes, 4 * nodeCount), Arrays.copyOf(outTable, tableSize));
+        }
+
+        /**
+         * Builds the node for {@code sorted[from, to)}, prefixes that all share their first {@code shared} bits,
+         * and returns its index.
+         */
+        private int buildNode(int[] sorted, int from, int to, int shared) {
+            int pos = shared;
+            if (to > from) {
+                int first = sorted[from];
+                int last = sorted[to - 1];
+                pos = AddressBits.commonPrefixLength(high[first], low[first], high[last], low[last], width);
+                for (int i = from; i < to; i++) {
+                    pos = Math.min(pos, length[sorted[i]]);
+                }
+            }
+            int node = nodeCount++;
+            if (4 * nodeCount > outNodes.length) {
+                outNodes = Arrays.copyOf(outNodes, outNodes.length * 2);
+            }
+            int start = from;
+            long ownLabel = 0;
+            if (start < to && length[sorted[start]] == pos) {
+                ownLabel = label[sorted[start]] + 1L;
+                start++;
+            }
+            int rest = to - start;
+            int k = rest == 0 ? 0 : Math.min(Math.min(MAX_STRIDE, width - pos), 32 - Integer.numberOfLeadingZeros(rest));
+            if (to > from) {
+                int first = sorted[from];
+                outNodes[4 * node] = high[first] & AddressBits.HIGH_MASK[pos];
+                outNodes[4 * node + 1] = low[first] & AddressBits.LOW_MASK[pos];
+            }
+            outNodes[4 * node + 2] = (ownLabel << 32) | ((long) k << 8) | pos;
+            if (k == 0) {
+                return node;
+            }
+            int base = reserveTable(1 << k);
+            outNodes[4 * node + 3] = base;
+            int[] expandedLength = new int[1 << k];
+            int end = pos + k;
+            int i = start;
+            while (i < to) {
+                int p = sorted[i];
+                int index = AddressBits.bits(high[p], low[p], pos, k);
+                if (length[p] <= end) {
+                    int span = 1 << (end - length[p]);
+                    for (int e = index; e < index + span; e++) {
+                        if (expandedLength[e] < length[p]) {
+                            expandedLength[e] = length[p];
+                            outTable[base + e] = (outTable[base + e] & 0xffffffff00000000L) | (label[p] + 1L);
+                        }
+                    }
+                    i++;
+                    continue;
+                }
+                int j = i + 1;
+                while (j < to && length[sorted[j]] > end && AddressBits.bits(high[sorted[j]], low[sorted[j]], pos, k) == index) {
+                    j++;
+                }
+                if ((int) (outTable[base + index] >>> 32) != NONE) {
+                    // Sorting puts a shorter prefix before everything inside it, so one entry's subtree is one run.
+                    throw new IllegalStateException("prefixes out of order at entry " + index);
+                }
+                int child = buildNode(sorted, i, j, end);
+                outTable[base + index] = ((long) child << 32) | (outTable[base + index] & 0xffffffffL);
+                i = j;
+            }
+            return node;
+        }
+
+        private int reserveTable(int size) {
+            int base = tableSize;
+            tableSize += size;
+            if (tableSize > outTable.length) {
+                outTable = Arrays.copyOf(outTable, Math.max(tableSize, outTable.length * 2));
+            }
+            Arrays.fill(outTable, base, tableSize, (long) NONE << 32);
+            return base;
         }
     }
 }
