@@ -10,6 +10,7 @@ import io.acrproxy.policy.net.Cidr;
 import io.acrproxy.policy.net.CidrSet;
 import io.acrproxy.policy.servicetag.ServiceTagSelection;
 import java.net.InetAddress;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -33,6 +34,10 @@ public final class Policy {
     private final AddressClassifier destinations;
     private final CidrSet clients;
     private final String portsText;
+    /** Indexed by port: a bit set rather than {@code Set<Integer>}, so the hot path neither boxes nor hashes. */
+    private final boolean[] allowedPorts = new boolean[65536];
+    /** One preallocated decision per allow rule: an allowed CONNECT allocates nothing to be decided. */
+    private final Map<String, Decision> allowDecisions;
     private final String registrySuffixDot;
     private final String blobSuffixDot;
 
@@ -49,6 +54,12 @@ public final class Policy {
         }
         this.clients = clientSet.build();
         this.portsText = new TreeSet<>(spec.ports()).toString();
+        spec.ports().forEach(port -> allowedPorts[port] = true);
+        Map<String, Decision> decisions = new HashMap<>();
+        for (HostMatcher.AllowedHost h : hosts.allowed()) {
+            decisions.computeIfAbsent(h.rule(), rule -> Decision.allow(rule, "allowed by " + rule));
+        }
+        this.allowDecisions = Map.copyOf(decisions);
         this.registrySuffixDot = "." + spec.cloud().registrySuffix();
         this.blobSuffixDot = "." + spec.cloud().blobSuffix();
     }
@@ -124,7 +135,7 @@ public final class Policy {
     }
 
     private Decision decideAllowlist(Authority target) {
-        if (!spec.ports().contains(target.port())) {
+        if (!allowedPorts[target.port()]) {
             return Decision.deny(Reason.PORT_NOT_ALLOWED, "ports " + portsText,
                     "port " + target.port() + " is not allowed (allowed: " + portsText.substring(1, portsText.length() - 1) + ")");
         }
@@ -134,7 +145,7 @@ public final class Policy {
         String host = target.host().text();
         String rule = hosts.match(host);
         if (rule != null) {
-            return Decision.allow(rule, host + " is allowed");
+            return allowDecisions.get(rule);
         }
         return denyHost(host);
     }
