@@ -120,6 +120,26 @@ class CliTest {
         assertThat(err.toString()).contains("is not an IP address");
     }
 
+    /** The README's commands, on the example config a clean clone has. */
+    @Test
+    void readmeCommandsWorkOnTheExampleConfig() throws IOException {
+        String example = io.acrproxy.server.RepositoryRoot.find().resolve("config/acr-egress-proxy.yaml").toString();
+        assertThat(run("check-config", example)).isZero();
+        assertThat(out.toString()).contains("myregistry.eastus.data.azurecr.io").contains("warnings: none");
+
+        out.getBuffer().setLength(0);
+        assertThat(run("explain", "--config", example, "myregistry.eastus.data.azurecr.io:443")).isZero();
+        assertThat(outJson().get("rule").asText()).isEqualTo("registry myregistry: data endpoint eastus");
+
+        out.getBuffer().setLength(0);
+        assertThat(run("explain", "--config", example, "evilreg.azurecr.io")).isEqualTo(1);
+        assertThat(outJson().get("message").asText()).isEqualTo("evilreg.azurecr.io is not an allowed registry endpoint");
+
+        out.getBuffer().setLength(0);
+        assertThat(run("firewall-rules", "--config", example, "--format", "json")).isZero();
+        assertThat(run("check-config", io.acrproxy.server.RepositoryRoot.find().resolve("config/minimal.yaml").toString())).isZero();
+    }
+
     @Test
     void checkConfigSummarisesTheEffectiveRules() {
         assertThat(run("check-config", config.toString())).isZero();

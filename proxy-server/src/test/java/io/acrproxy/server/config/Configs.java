@@ -43,13 +43,7 @@ final class Configs {
         return caught[0];
     }
 
-    /** The repository root: the first directory up from the working directory that holds the example config. */
     static Path repositoryRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("config/acr-egress-proxy.yaml"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("config/acr-egress-proxy.yaml not found above " + Path.of("").toAbsolutePath());
+        return io.acrproxy.server.RepositoryRoot.find();
     }
 }
