@@ -6,6 +6,7 @@ import io.acrproxy.policy.Cloud;
 import io.acrproxy.policy.Mode;
 import io.acrproxy.policy.Preset;
 import io.acrproxy.policy.RegistrySpec;
+import io.acrproxy.policy.host.HostName;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -60,9 +61,15 @@ final class ConfigValidator {
         ProxyConfig.Limits limits = server.limits(w.limits(), root.key("limits"));
         ProxyConfig.Timeouts timeouts = server.timeouts(w.timeouts(), root.key("timeouts"));
         boolean revokeOnReload = Checks.orDefault(w.revokeOnReload(), true);
+        String transport = checks.value(w.transport(), root.key("transport"), "auto", text -> {
+            if (!ProxyConfig.TRANSPORTS.contains(text)) {
+                throw new IllegalArgumentException(HostName.quote(text) + " is not a transport (expected: auto, epoll, io_uring or nio)");
+            }
+            return text;
+        });
         ProxyConfig config = new ProxyConfig(listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex,
                 blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth,
-                limits, timeouts, revokeOnReload);
+                limits, timeouts, revokeOnReload, transport);
         warnIfNothingAllowed(config);
         return config;
     }

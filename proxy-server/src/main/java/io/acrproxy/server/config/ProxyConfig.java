@@ -44,11 +44,14 @@ public record ProxyConfig(
         Auth auth,
         Limits limits,
         Timeouts timeouts,
-        boolean revokeOnReload) {
+        boolean revokeOnReload,
+        String transport) {
 
     public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("0.0.0.0", IpAddresses.parse("0.0.0.0"), 3128);
     public static final ListenAddress DEFAULT_ADMIN = new ListenAddress("127.0.0.1", IpAddresses.parse("127.0.0.1"), 9090);
     public static final List<Integer> DEFAULT_PORTS = List.of(443);
+    /** {@code transport:} values; {@code auto} is epoll where it loads, else NIO (checked at start, not at load). */
+    public static final List<String> TRANSPORTS = List.of("auto", "epoll", "io_uring", "nio");
 
     public ProxyConfig {
         Objects.requireNonNull(listen, "listen");
@@ -70,6 +73,7 @@ public record ProxyConfig(
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(transport, "transport");
     }
 
     /** {@code sni:} (SPEC §7). */

@@ -34,7 +34,8 @@ record WireConfig(
         Auth auth,
         Limits limits,
         Timeouts timeouts,
-        Boolean revokeOnReload) {
+        Boolean revokeOnReload,
+        String transport) {
 
     /** {@code listen:} and {@code admin:}. */
     record Address(String address, Integer port) {

@@ -14,8 +14,8 @@ class ConfigErrorMessagesTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
             # unknown keys, at any depth, listing the valid keys
-            lisen: {port: 1}   | lisen: unknown key, did you mean "listen"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload)
-            Registries: []     | Registries: unknown key, did you mean "registries"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload)
+            lisen: {port: 1}   | lisen: unknown key, did you mean "listen"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport)
+            Registries: []     | Registries: unknown key, did you mean "registries"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport)
             sni: {timeout: 2s} | sni.timeout: unknown key (expected: one of required, inspectTimeout, maxClientHelloBytes)
             registries: [{name: myregistry, region: eastus}] | registries[0].region: unknown key (expected: one of name, dataEndpointRegions, regionalEndpointRegions)
             registries: [{name: myregistry, dataEndpointRegion: [eastus]}] | registries[0].dataEndpointRegion: unknown key, did you mean "dataEndpointRegions"? (expected: one of name, dataEndpointRegions, regionalEndpointRegions)
@@ -40,6 +40,8 @@ class ConfigErrorMessagesTest {
             ports: [[443]]               | ports[0]: got a list (expected: an integer)
             ports: 443                   | ports: got 443 (expected: a list)
             revokeOnReload: 'yes'        | revokeOnReload: got "yes" (expected: true or false)
+            transport: kqueue            | transport: "kqueue" is not a transport (expected: auto, epoll, io_uring or nio)
+            transport: [nio]             | transport: got a list (expected: a string)
             sni: {required: 1}           | sni.required: got 1 (expected: true or false)
             mode: on                     | mode: got true (expected: a string; YAML reads unquoted on, off, yes and no as booleans)
             resolver: {hosts: [a]}       | resolver.hosts: got a list (expected: a map)

@@ -1,0 +1,82 @@
+package io.acrproxy.core.dns;
+
+import io.acrproxy.core.transport.Transport;
+import io.netty.channel.EventLoop;
+import io.netty.resolver.ResolvedAddressTypes;
+import io.netty.resolver.dns.DefaultDnsServerAddressStreamProvider;
+import io.netty.resolver.dns.DnsNameResolver;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.resolver.dns.DnsServerAddressStreamProvider;
+import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Netty's asynchronous DNS resolver, one per event loop so that a connection's resolution runs on its own
+ * loop. Name servers come from {@code /etc/resolv.conf} unless given. The whole resolution (all queries,
+ * retries and search domains) is bounded by {@code timeout}.
+ */
+public final class NettyHostResolver implements HostResolver {
+    private final Transport transport;
+    private final Duration timeout;
+    private final DnsServerAddressStreamProvider servers;
+    private final Map<EventLoop, DnsNameResolver> resolvers = new ConcurrentHashMap<>();
+
+    public NettyHostResolver(Transport transport, Duration timeout) {
+        this(transport, timeout, DefaultDnsServerAddressStreamProvider.INSTANCE);
+    }
+
+    /** With explicit name servers (tests point this at loopback servers they run). */
+    public NettyHostResolver(Transport transport, Duration timeout, List<InetSocketAddress> nameServers) {
+        this(transport, timeout, new SequentialDnsServerAddressStreamProvider(nameServers.toArray(InetSocketAddress[]::new)));
+    }
+
+    private NettyHostResolver(Transport transport, Duration timeout, DnsServerAddressStreamProvider servers) {
+        this.transport = transport;
+        this.timeout = timeout;
+        this.servers = servers;
+    }
+
+    @Override
+    public Future<List<InetAddress>> resolve(String host, EventLoop loop) {
+        Promise<List<InetAddress>> result = loop.newPromise();
+        DnsNameResolver resolver = resolvers.computeIfAbsent(loop, this::newResolver);
+        Future<List<InetAddress>> lookup = resolver.resolveAll(host);
+        ScheduledFuture<?> deadline = loop.schedule(() -> {
+            result.tryFailure(new DnsFailures.ResolveTimeoutException("no answer for " + host + " within " + timeout.toMillis() + " ms"));
+            lookup.cancel(false);
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        lookup.addListener(f -> {
+            deadline.cancel(false);
+            if (f.isSuccess()) {
+                result.trySuccess(lookup.getNow());
+            } else {
+                result.tryFailure(f.cause());
+            }
+        });
+        return result;
+    }
+
+    private DnsNameResolver newResolver(EventLoop loop) {
+        return new DnsNameResolverBuilder(loop)
+                .datagramChannelType(transport.datagramChannel())
+                .nameServerProvider(servers)
+                .queryTimeoutMillis(Math.max(1, timeout.toMillis() / 2))
+                .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
+                .build();
+    }
+
+    @Override
+    public void close() {
+        resolvers.values().forEach(DnsNameResolver::close);
+        resolvers.clear();
+    }
+}

@@ -1,0 +1,78 @@
+package io.acrproxy.core.observe;
+
+import io.acrproxy.policy.Decision;
+import io.acrproxy.policy.Reason;
+import java.time.Instant;
+
+/**
+ * What one client connection did, gathered while it runs and written once as an access-log line when it
+ * ends (SPEC §9.2). Confined to the connection's event loop, so it needs no synchronisation.
+ */
+public final class TunnelRecord {
+    final Instant start;
+    final long startNanos;
+    String client = "";
+    String user;
+    String method;
+    String target;
+    String sni;
+    String decision = "deny";
+    Reason reason;
+    String rule;
+    String upstream;
+    long bytesUp;
+    long bytesDown;
+    String policyVersion;
+    boolean written;
+
+    public TunnelRecord(Instant start, long startNanos) {
+        this.start = start;
+        this.startNanos = startNanos;
+    }
+
+    public TunnelRecord client(String v) { client = v; return this; }
+    public TunnelRecord user(String v) { user = v; return this; }
+    public TunnelRecord method(String v) { method = v; return this; }
+    public TunnelRecord target(String v) { target = v; return this; }
+    public TunnelRecord sni(String v) { sni = v; return this; }
+    public TunnelRecord upstream(String v) { upstream = v; return this; }
+    public TunnelRecord policyVersion(String v) { policyVersion = v; return this; }
+
+    public TunnelRecord bytes(long up, long down) {
+        bytesUp = up;
+        bytesDown = down;
+        return this;
+    }
+
+    /** Records a policy decision: its verdict, reason and rule become the line's decision fields. */
+    public TunnelRecord decision(Decision d) {
+        decision = d.verdict().code();
+        reason = d.reason();
+        rule = d.rule();
+        return this;
+    }
+
+    /** Records a refusal or failure that is not a policy decision (malformed request, DNS, connect...). */
+    public TunnelRecord refused(Reason r, String detail) {
+        decision = r == Reason.ALLOWED ? "allow" : (isFailure(r) ? "error" : "deny");
+        reason = r;
+        rule = detail;
+        return this;
+    }
+
+    /** Upstream and DNS failures are errors, not denials: the policy allowed the request. */
+    private static boolean isFailure(Reason r) {
+        return switch (r) {
+            case DNS_ERROR, DNS_TIMEOUT, CONNECT_REFUSED, CONNECT_FAILED, CONNECT_TIMEOUT, INTERNAL_ERROR -> true;
+            default -> false;
+        };
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    public String decisionCode() {
+        return decision;
+    }
+}
