@@ -46,7 +46,7 @@ final class HeadChannel implements AutoCloseable {
     Object single() {
         Object message = channel.readInbound();
         assertThat(message).as("the decoder's message").isNotNull();
-        assertThat((Object) channel.readInbound()).as("a second message").isNull();
+        assertThat(channel.<Object>readInbound()).as("a second message").isNull();
         return message;
     }
 
@@ -59,7 +59,7 @@ final class HeadChannel implements AutoCloseable {
     }
 
     void assertNoMessage() {
-        assertThat((Object) channel.readInbound()).isNull();
+        assertThat(channel.<Object>readInbound()).isNull();
     }
 
     @Override

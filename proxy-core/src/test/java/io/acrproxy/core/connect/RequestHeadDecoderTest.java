@@ -197,7 +197,7 @@ class RequestHeadDecoderTest {
             });
             ch.write("CONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n" + CLIENT_HELLO_START);
 
-            assertThat((Object) ch.channel.readInbound()).isInstanceOf(RequestHead.class);
+            assertThat(ch.channel.<Object>readInbound()).isInstanceOf(RequestHead.class);
             assertThat(readAll(ch)).isEqualTo(CLIENT_HELLO_START);
         }
     }
