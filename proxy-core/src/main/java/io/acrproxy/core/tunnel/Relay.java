@@ -1,0 +1,271 @@
+package io.acrproxy.core.tunnel;
+
+import io.acrproxy.core.tunnel.RelayResult.Outcome;
+import io.acrproxy.core.tunnel.RelayResult.Side;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins a client channel and an upstream channel into one TCP tunnel (SPEC §2 stage 8, §8): bytes both
+ * ways with backpressure, EOF passed on as a half-close, an idle timeout, byte counts, and one
+ * {@link Listener#onClosed} call when it ends.
+ *
+ * <p>Contract for the caller:
+ * <ul>
+ *   <li>Both channels are connected {@link DuplexChannel}s (TCP) registered on the same event loop
+ *       ({@code Bootstrap.group(client.eventLoop())}), and {@link #start} is called on that loop.</li>
+ *   <li>Set {@link ChannelOption#ALLOW_HALF_CLOSURE} at bootstrap, so that a FIN arriving before the relay
+ *       starts is not a close; {@link #start} sets it again in case. Keep autoRead off until {@link #start}:
+ *       a byte read before the relay's handler is in place would reach the pipeline's tail and be lost.</li>
+ *   <li>Bytes read from the client before the relay started (the ClientHello the inspector consumed) are
+ *       handed to {@link #start(Channel, Channel, ByteBuf, Duration, Listener)}; they go upstream first.
+ *       An inspector that replays its bytes through the pipeline when removed may instead be removed just
+ *       after {@link #start}: the replay then reaches the relay's handler. Either way they are counted.</li>
+ * </ul>
+ *
+ * <p>Memory per tunnel is bounded by each channel's write-buffer high water mark plus one read (64 KiB
+ * with Netty's default allocator). One exception, from Netty itself: once epoll has seen EPOLLRDHUP it
+ * reads until EOF whatever autoRead says (netty/netty#3709), so after a peer's FIN what its socket's
+ * receive buffer still held may be queued too; that is bounded by the kernel's receive buffer.
+ *
+ * <p>{@link #close(String)} may be called from any thread; everything else runs on the event loop.
+ */
+public final class Relay {
+    /** Name of the relay's handler in both pipelines. */
+    public static final String HANDLER_NAME = "relay";
+    /** Name of the idle handler, just before the relay's handler in the client's pipeline. */
+    public static final String IDLE_HANDLER_NAME = "relay-idle";
+
+    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+
+    /** Told once when a tunnel ends, on the tunnel's event loop. */
+    @FunctionalInterface
+    public interface Listener {
+        void onClosed(RelayResult result);
+    }
+
+    private final RelayHandler clientHandler;
+    private final RelayHandler upstreamHandler;
+    private final long idleNanos;
+    private final Listener listener;
+    /** The event loop's ticker: the system's in production, a controllable one under EmbeddedChannel. */
+    private final Ticker ticker;
+    private final long startNanos;
+    private int directionsDone;
+    private boolean ended;
+
+    private Relay(Channel client, Channel upstream, Duration idleTimeout, Listener listener) {
+        this.clientHandler = new RelayHandler(this, Side.CLIENT, client);
+        this.upstreamHandler = new RelayHandler(this, Side.UPSTREAM, upstream);
+        RelayHandler.pair(clientHandler, upstreamHandler);
+        this.idleNanos = idleTimeout.toNanos();
+        this.listener = listener;
+        this.ticker = client.eventLoop().ticker();
+        this.startNanos = ticker.nanoTime();
+    }
+
+    /** Starts relaying between two connected channels; see the class comment for the contract. */
+    public static Relay start(Channel client, Channel upstream, Duration idleTimeout, Listener listener) {
+        return start(client, upstream, null, idleTimeout, listener);
+    }
+
+    /**
+     * Starts relaying, first sending {@code clientBytes} upstream (the relay takes ownership and releases
+     * it). If a channel is closed already, the listener is told ({@link Outcome#CHANNEL_CLOSED}) before
+     * this returns.
+     *
+     * @param clientBytes bytes already read from the client, or null
+     * @param idleTimeout the tunnel ends when no byte moved either way for this long; must be positive
+     * @throws IllegalArgumentException when a channel is not a {@link DuplexChannel} or the timeout is not positive
+     * @throws IllegalStateException    when not called on the event loop of both channels
+     */
+    public static Relay start(Channel client, Channel upstream, ByteBuf clientBytes, Duration idleTimeout,
+            Listener listener) {
+        Relay relay;
+        try {
+            check(client, upstream, idleTimeout, listener);
+            relay = new Relay(client, upstream, idleTimeout, listener);
+        } catch (RuntimeException e) {
+            ReferenceCountUtil.release(clientBytes);
+            throw e;
+        }
+        relay.install(clientBytes);
+        return relay;
+    }
+
+    private static void check(Channel client, Channel upstream, Duration idleTimeout, Listener listener) {
+        Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(upstream, "upstream");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(listener, "listener");
+        if (!(client instanceof DuplexChannel) || !(upstream instanceof DuplexChannel)) {
+            // Without shutdownOutput() an EOF could only be passed on as a close, losing the other direction.
+            throw new IllegalArgumentException("both channels must be DuplexChannels (TCP) to pass on half-closes");
+        }
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("idleTimeout must be positive: " + idleTimeout);
+        }
+        // The handlers touch each other's channel (autoRead, writes) without locks; that is only safe when
+        // both channels' events run on this one thread.
+        if (!client.eventLoop().inEventLoop() || !upstream.eventLoop().inEventLoop()) {
+            throw new IllegalStateException("Relay.start must run on the event loop that both channels share");
+        }
+    }
+
+    private void install(ByteBuf clientBytes) {
+        Channel client = clientHandler.channel();
+        Channel upstream = upstreamHandler.channel();
+        if (!client.isActive() || !upstream.isActive()) {
+            ReferenceCountUtil.release(clientBytes);
+            end(Outcome.CHANNEL_CLOSED, client.isActive() ? Side.UPSTREAM : Side.CLIENT, null, null);
+            return;
+        }
+        client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        // On the client channel it sees the client's reads and the writes to the client, so both
+        // directions; observeOutput keeps a slow but steadily draining reader from counting as idle.
+        client.pipeline().addLast(IDLE_HANDLER_NAME,
+                new IdleStateHandler(true, 0, 0, idleNanos, TimeUnit.NANOSECONDS));
+        client.pipeline().addLast(HANDLER_NAME, clientHandler);
+        upstream.pipeline().addLast(HANDLER_NAME, upstreamHandler);
+        if (clientBytes != null && clientBytes.isReadable()) {
+            clientHandler.forwardBuffered(clientBytes);
+        } else {
+            ReferenceCountUtil.release(clientBytes);
+        }
+        clientHandler.startReading();
+        upstreamHandler.startReading();
+    }
+
+    /**
+     * Ends the tunnel and closes both channels, e.g. when a policy reload withdraws its permission
+     * ({@code revokeOnReload}) or a graceful shutdown's drain time is over. Safe from any thread; a no-op
+     * when the tunnel has ended already.
+     *
+     * @param reason carried into {@link RelayResult#reason()}
+     */
+    public void close(String reason) {
+        Channel client = clientHandler.channel();
+        if (client.eventLoop().inEventLoop()) {
+            end(Outcome.CLOSED_BY_CALLER, null, null, reason);
+            return;
+        }
+        try {
+            client.eventLoop().execute(() -> end(Outcome.CLOSED_BY_CALLER, null, null, reason));
+        } catch (RejectedExecutionException e) {
+            // The loop is shutting down and closes its channels; ended or not, nothing is left to do.
+            log.debug("Relay close after event loop shutdown", e);
+        }
+    }
+
+    public Channel client() {
+        return clientHandler.channel();
+    }
+
+    public Channel upstream() {
+        return upstreamHandler.channel();
+    }
+
+    boolean isEnded() {
+        return ended;
+    }
+
+    /**
+     * One side sent FIN. RFC 9293 §3.6: the other direction stays open, so pass it on as a write shutdown
+     * of the other channel, after what was written there is flushed: shutdownOutput() fails whatever is
+     * still queued.
+     */
+    void inputShutdown(RelayHandler from) {
+        if (ended || !from.markInputDone()) {
+            return;
+        }
+        Side outSide = from.side().other();
+        DuplexChannel out = (DuplexChannel) from.peer().channel();
+        out.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> {
+            if (!flushed.isSuccess()) {
+                fail(outSide, flushed.cause());
+                return;
+            }
+            out.shutdownOutput().addListener(shut -> {
+                if (shut.isSuccess()) {
+                    directionDone();
+                } else {
+                    fail(outSide, shut.cause());
+                }
+            });
+        });
+    }
+
+    private void directionDone() {
+        if (++directionsDone == 2) {
+            end(Outcome.COMPLETED, null, null, null);
+        }
+    }
+
+    void idle() {
+        end(Outcome.IDLE_TIMEOUT, null, null, null);
+    }
+
+    void fail(Side side, Throwable cause) {
+        end(ExpectedErrors.isExpected(cause) ? Outcome.EXPECTED_ERROR : Outcome.UNEXPECTED_ERROR, side, cause, null);
+    }
+
+    void channelClosed(Side side) {
+        end(Outcome.CHANNEL_CLOSED, side, null, null);
+    }
+
+    private void end(Outcome outcome, Side side, Throwable cause, String reason) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        RelayResult result = new RelayResult(outcome, clientHandler.bytesRead(), upstreamHandler.bytesRead(),
+                Duration.ofNanos(ticker.nanoTime() - startNanos), side, cause, reason);
+        if (side != null) {
+            // RFC 9110 §9.3.6: when one side closes, send on the outstanding data that came from it, then
+            // close both.
+            channel(side).close();
+            closeAfterFlush(channel(side.other()));
+        } else {
+            clientHandler.channel().close();
+            upstreamHandler.channel().close();
+        }
+        try {
+            listener.onClosed(result);
+        } catch (RuntimeException e) {
+            log.warn("Relay listener failed for {}", result, e);
+        }
+    }
+
+    private Channel channel(Side side) {
+        return side == Side.CLIENT ? clientHandler.channel() : upstreamHandler.channel();
+    }
+
+    private void closeAfterFlush(Channel ch) {
+        if (!ch.isActive()) {
+            ch.close();
+            return;
+        }
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        // A peer that stopped reading would hold that flush for ever: give it one idle period, as a live
+        // tunnel would get.
+        ScheduledFuture<?> deadline = ch.eventLoop().schedule(() -> {
+            ch.close();
+        }, idleNanos, TimeUnit.NANOSECONDS);
+        ch.closeFuture().addListener(closed -> deadline.cancel(false));
+    }
+}

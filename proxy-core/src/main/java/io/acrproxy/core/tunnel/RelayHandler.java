@@ -1,0 +1,154 @@
+package io.acrproxy.core.tunnel;
+
+import io.acrproxy.core.tunnel.RelayResult.Side;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The last handler of one of the two pipelines: forwards what its channel reads to the peer channel and
+ * reports EOF, errors, idleness and closure to the {@link Relay}, which owns the tunnel's state.
+ *
+ * <p>Both channels run on one event loop, so the fields need no synchronisation.
+ */
+final class RelayHandler extends ChannelInboundHandlerAdapter {
+    private final Relay relay;
+    private final Side side;
+    private final Channel channel;
+    private RelayHandler peer;
+    private long bytesRead;
+    private boolean inputDone;
+
+    RelayHandler(Relay relay, Side side, Channel channel) {
+        this.relay = relay;
+        this.side = side;
+        this.channel = channel;
+    }
+
+    static void pair(RelayHandler a, RelayHandler b) {
+        a.peer = b;
+        b.peer = a;
+    }
+
+    Side side() {
+        return side;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    RelayHandler peer() {
+        return peer;
+    }
+
+    long bytesRead() {
+        return bytesRead;
+    }
+
+    /** Marks this side's input as finished; false when it already was. */
+    boolean markInputDone() {
+        if (inputDone) {
+            return false;
+        }
+        inputDone = true;
+        return true;
+    }
+
+    /**
+     * Forwards bytes that arrived before the relay started, as if this channel had just read them, and
+     * flushes them at once: no read-complete will follow to do it.
+     */
+    void forwardBuffered(ByteBuf bytes) {
+        bytesRead += bytes.readableBytes();
+        forward(bytes);
+        peer.channel.flush();
+    }
+
+    /**
+     * Starts reading unless the peer is backed up already; an input shut down before the relay started
+     * (Netty fires {@link ChannelInputShutdownEvent} only once, maybe to a handler that has left) counts as EOF.
+     */
+    void startReading() {
+        if (channel instanceof DuplexChannel duplex && duplex.isInputShutdown()) {
+            relay.inputShutdown(this);
+        } else {
+            channel.config().setAutoRead(peer.channel.isWritable());
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (relay.isEnded()) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof ByteBuf buf) {
+            bytesRead += buf.readableBytes();
+        }
+        forward(msg);
+    }
+
+    /**
+     * Writes without flushing: the read loop may deliver several buffers, and one flush (one syscall) in
+     * {@link #channelReadComplete} covers them all. The void promise allocates nothing per write; a failed
+     * write fires exceptionCaught on the peer's pipeline, where the peer's handler reports it.
+     */
+    private void forward(Object msg) {
+        Channel out = peer.channel;
+        out.write(msg, out.voidPromise());
+        if (!out.isWritable()) {
+            // Stop reading until the peer drains below its low water mark: memory per tunnel stays bounded
+            // by the peer's write-buffer high water mark plus one read, whatever the two speeds (SPEC §8).
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!relay.isEnded()) {
+            peer.channel.flush();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // This channel's writability gates reads on the peer, which is what fills it.
+        if (!relay.isEnded() && !peer.inputDone) {
+            peer.channel.config().setAutoRead(channel.isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent || evt instanceof ChannelInputShutdownReadComplete) {
+            // NIO fires the first after the read loop that saw EOF; epoll fires both back to back, the
+            // second once all data is read. Either means this side sent FIN and every byte before it has
+            // been delivered to channelRead. The Relay ignores the second.
+            relay.inputShutdown(this);
+        } else if (evt instanceof IdleStateEvent) {
+            relay.idle();
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Consumed here: the tail would log every reset as a warning.
+        relay.fail(side, cause);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        relay.channelClosed(side);
+        ctx.fireChannelInactive();
+    }
+}
