@@ -45,6 +45,12 @@ public record PolicySpec(
         clientAllow = List.copyOf(clientAllow);
     }
 
+    /** The same spec with other destination rules (the server adds its own listening addresses once bound). */
+    public PolicySpec withDestinations(DestinationRules rules) {
+        return new PolicySpec(cloud, mode, registries, endpointSets, allowRegistryApex, blobStorage, presets, iotHubs,
+                extraHosts, ports, sniRequired, serviceTags, rules, clientAllow);
+    }
+
     /** A spec with the SPEC §3 defaults and the given registries; for tests and examples. */
     public static Builder builder() {
         return new Builder();

@@ -24,6 +24,7 @@ public final class TunnelRecord {
     long bytesDown;
     String policyVersion;
     boolean written;
+    boolean tunnelStarted;
 
     public TunnelRecord(Instant start, long startNanos) {
         this.start = start;
@@ -68,11 +69,26 @@ public final class TunnelRecord {
         };
     }
 
+    /** From now on the tunnel, not the request handler, writes this record when it ends. */
+    public TunnelRecord markTunnelStarted() {
+        tunnelStarted = true;
+        return this;
+    }
+
+    public boolean tunnelStarted() {
+        return tunnelStarted;
+    }
+
     public Reason reason() {
         return reason;
     }
 
     public String decisionCode() {
         return decision;
+    }
+
+    @Override
+    public String toString() {
+        return client + " " + method + " " + target;
     }
 }

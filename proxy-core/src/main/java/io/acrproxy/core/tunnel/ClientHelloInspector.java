@@ -145,6 +145,9 @@ public final class ClientHelloInspector extends ChannelInboundHandlerAdapter {
 
     private void refuse(ChannelHandlerContext ctx, Reason reason, String message, String serverName, Decision decision) {
         finish();
+        // The listener hears first: closing may run the channel's close listeners at once (epoll, NIO), and
+        // they must see the refusal, e.g. to write it to the access log.
+        listener.onRefused(new ClientHelloListener.Refused(reason, message, serverName, decision));
         int version = reassembler.recordVersion();
         if (reason == Reason.NOT_TLS || version == 0) {
             ctx.close();
@@ -152,7 +155,6 @@ public final class ClientHelloInspector extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(TlsAlert.fatal(ctx.alloc(), version, TlsAlert.descriptionFor(reason)))
                     .addListener(ChannelFutureListener.CLOSE);
         }
-        listener.onRefused(new ClientHelloListener.Refused(reason, message, serverName, decision));
     }
 
     private void timedOut(ChannelHandlerContext ctx) {

@@ -35,6 +35,6 @@ final class ConfigPolicyLoader implements PolicyLoader {
         warnings.addAll(policy.warnings());
         ServiceTagsSource source = loaded.config().serviceTags().source();
         return new EffectivePolicy(configFile, policy, warnings, loaded.config().resolver().hosts(),
-                source == null ? null : source.toString());
+                source == null ? null : source.toString(), loaded.config());
     }
 }

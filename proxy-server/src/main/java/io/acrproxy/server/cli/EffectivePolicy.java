@@ -1,6 +1,7 @@
 package io.acrproxy.server.cli;
 
 import io.acrproxy.policy.Policy;
+import io.acrproxy.server.config.ProxyConfig;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,9 +16,10 @@ import java.util.Map;
  * @param warnings           config and policy warnings, in order
  * @param resolverHosts      {@code resolver.hosts}: static name → address overrides
  * @param serviceTagsSource  {@code serviceTags.source} as written, or {@code null}
+ * @param config             the whole validated configuration
  */
 public record EffectivePolicy(Path configFile, Policy policy, List<String> warnings,
-                           Map<String, List<InetAddress>> resolverHosts, String serviceTagsSource) {
+                              Map<String, List<InetAddress>> resolverHosts, String serviceTagsSource, ProxyConfig config) {
     public EffectivePolicy {
         warnings = List.copyOf(warnings);
         resolverHosts = Map.copyOf(resolverHosts);

@@ -208,9 +208,10 @@ class CliTest {
     }
 
     @Test
-    void runIsAPlaceholderThatStillValidates() {
-        assertThat(run("run", "--config", config.toString())).isEqualTo(RunCommand.EXIT_NOT_IMPLEMENTED);
-        assertThat(err.toString()).contains("not built yet");
-        assertThat(run("--config", config.toString())).isEqualTo(RunCommand.EXIT_NOT_IMPLEMENTED);
+    void runRefusesAnInvalidConfigBeforeListening() throws IOException {
+        Path bad = write("bad.yaml", "registries: [{name: My_Reg}]\n");
+        assertThat(run("run", "--config", bad.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("registries[0].name");
+        assertThat(run("--config", bad.toString())).isEqualTo(2);
     }
 }

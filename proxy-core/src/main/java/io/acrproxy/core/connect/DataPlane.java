@@ -1,0 +1,40 @@
+package io.acrproxy.core.connect;
+
+import io.acrproxy.core.dns.HostResolver;
+import io.acrproxy.core.observe.AccessLog;
+import io.acrproxy.core.tunnel.UpstreamConnector;
+import io.acrproxy.policy.Policy;
+import io.acrproxy.policy.source.PolicyHolder;
+import io.netty.channel.group.ChannelGroup;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.LongSupplier;
+
+/**
+ * What every connection handler shares: the policy in force, the resolver, the upstream connector, the
+ * access log, the limits and timeouts, and the group of open client channels (for draining on shutdown).
+ *
+ * @param requestHeaderTimeout {@code timeouts.requestHeader}: the whole head must arrive within it (408)
+ * @param maxHeaderBytes       {@code limits.maxHeaderBytes} (431)
+ * @param inspectTimeout       {@code sni.inspectTimeout}: the ClientHello must arrive within it after 200
+ * @param maxClientHelloBytes  {@code sni.maxClientHelloBytes}
+ * @param idleTimeout          {@code timeouts.idle}: a tunnel without bytes either way for this long is closed
+ */
+public record DataPlane(
+        PolicyHolder policies,
+        HostResolver resolver,
+        UpstreamConnector connector,
+        AccessLog accessLog,
+        ChannelGroup clients,
+        Clock clock,
+        LongSupplier nanoClock,
+        Duration requestHeaderTimeout,
+        int maxHeaderBytes,
+        Duration inspectTimeout,
+        int maxClientHelloBytes,
+        Duration idleTimeout) {
+
+    public Policy policy() {
+        return policies.get();
+    }
+}

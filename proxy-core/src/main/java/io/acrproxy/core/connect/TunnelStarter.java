@@ -1,0 +1,89 @@
+package io.acrproxy.core.connect;
+
+import io.acrproxy.core.observe.TunnelRecord;
+import io.acrproxy.core.tunnel.ClientHelloInspector;
+import io.acrproxy.core.tunnel.ClientHelloListener;
+import io.acrproxy.core.tunnel.Relay;
+import io.acrproxy.policy.Policy;
+import io.acrproxy.policy.host.Authority;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+
+/**
+ * Stages 6–8 of SPEC §2 once the upstream is connected: answer {@code 200}, inspect the ClientHello, then
+ * relay. Owns the connection's access-log record from here on: it is written when the relay ends, or when
+ * the client connection closes if no relay ever started.
+ *
+ * <p>Pipeline surgery, in this order, so that no byte is lost or reordered: the ClientHello inspector takes
+ * the CONNECT handler's place; then the request-head decoder leaves and hands over whatever the client sent
+ * behind the head (a pipelined ClientHello); then reading resumes. The relay's handler is added behind the
+ * inspector when the hello is accepted, and the inspector forwards the hello to it as it leaves.
+ */
+final class TunnelStarter implements ClientHelloListener {
+    private final DataPlane plane;
+    private final TunnelRecord record;
+    private final Policy policy;
+    private final Authority target;
+    private final Channel upstream;
+    private final ChannelFutureListener closeClientWithUpstream;
+    private Channel client;
+    private boolean relayStarted;
+
+    TunnelStarter(DataPlane plane, TunnelRecord record, Policy policy, Authority target, Channel upstream) {
+        this.plane = plane;
+        this.record = record;
+        this.policy = policy;
+        this.target = target;
+        this.upstream = upstream;
+        this.closeClientWithUpstream = f -> client.close();
+    }
+
+    void start(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        record.markTunnelStarted();
+        // Until the relay owns both channels, either one closing ends the other.
+        upstream.closeFuture().addListener(closeClientWithUpstream);
+        client.closeFuture().addListener(f -> {
+            upstream.close();
+            if (!relayStarted) {
+                plane.accessLog().write(record);
+            }
+        });
+        ctx.writeAndFlush(ProxyResponses.connectionEstablished(ctx.alloc())).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        ClientHelloInspector inspector = new ClientHelloInspector(sni -> policy.decideSni(target, sni), this,
+                plane.maxClientHelloBytes(), plane.inspectTimeout());
+        client.pipeline().replace(ctx.handler(), "client-hello", inspector);
+        client.pipeline().remove(ProxyChannelInitializer.HEAD_DECODER);
+        client.config().setAutoRead(true);
+    }
+
+    @Override
+    public void onAccepted(Accepted accepted) {
+        record.sni(accepted.serverName());
+        if (!accepted.decision().allowed()) {
+            record.decision(accepted.decision()); // report mode: would_deny, and why
+        }
+        upstream.closeFuture().removeListener(closeClientWithUpstream);
+        relayStarted = true;
+        Relay.start(client, upstream, plane.idleTimeout(), result -> {
+            record.bytes(result.bytesUpstream(), result.bytesDownstream());
+            plane.accessLog().write(record);
+        });
+    }
+
+    @Override
+    public void onRefused(Refused refused) {
+        record.sni(refused.serverName());
+        if (refused.decision() != null) {
+            record.decision(refused.decision());
+        } else {
+            record.refused(refused.reason(), refused.message());
+        }
+    }
+
+    @Override
+    public void onClosed(int bytesReceived) {
+        // The client left before a whole ClientHello; the record keeps the CONNECT decision.
+    }
+}

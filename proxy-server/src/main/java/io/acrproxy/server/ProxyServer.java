@@ -1,0 +1,160 @@
+package io.acrproxy.server;
+
+import io.acrproxy.core.connect.DataPlane;
+import io.acrproxy.core.connect.ProxyChannelInitializer;
+import io.acrproxy.core.dns.HostResolver;
+import io.acrproxy.core.dns.NettyHostResolver;
+import io.acrproxy.core.dns.StaticHostResolver;
+import io.acrproxy.core.observe.AccessLog;
+import io.acrproxy.core.transport.Transport;
+import io.acrproxy.core.tunnel.UpstreamConnector;
+import io.acrproxy.policy.Policy;
+import io.acrproxy.policy.PolicySpec;
+import io.acrproxy.policy.source.PolicyHolder;
+import io.acrproxy.server.config.ProxyConfig;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running proxy: binds {@code listen}, serves CONNECT through the data plane, and shuts down
+ * gracefully (SPEC §8): stop accepting, let open tunnels finish for up to {@code timeouts.drain}, then
+ * close what is left.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+
+    private final Transport transport;
+    private final EventLoopGroup acceptor;
+    private final EventLoopGroup workers;
+    private final HostResolver resolver;
+    private final ChannelGroup clients;
+    private final Channel server;
+    private final PolicyHolder policies;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private ProxyServer(Transport transport, EventLoopGroup acceptor, EventLoopGroup workers, HostResolver resolver,
+                        ChannelGroup clients, Channel server, PolicyHolder policies) {
+        this.transport = transport;
+        this.acceptor = acceptor;
+        this.workers = workers;
+        this.resolver = resolver;
+        this.clients = clients;
+        this.server = server;
+        this.policies = policies;
+    }
+
+    /**
+     * Binds and starts serving. The policy is compiled once the listening address is known, because the
+     * proxy's own address is part of it (proxy-loop check); no connection is accepted before that.
+     *
+     * @param bind             the address to listen on: {@code listen} from the config, or port 0 in tests
+     * @param resolverOverride a resolver to use instead of DNS (tests), or {@code null}
+     */
+    public static ProxyServer start(ProxyConfig config, InetSocketAddress bind, PolicySpec spec, HostResolver resolverOverride)
+            throws InterruptedException {
+        Transport transport = Transport.select(config.transport());
+        EventLoopGroup acceptor = transport.newGroup(1);
+        EventLoopGroup workers = transport.newGroup(0);
+        HostResolver dns = resolverOverride != null ? resolverOverride : new NettyHostResolver(transport, config.resolver().timeout());
+        HostResolver resolver = new StaticHostResolver(config.resolver().hosts(), dns);
+        ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+        try {
+            // The policy is not known before the bind (it contains the bound address), so connections wait.
+            PolicyHolder policies = new PolicyHolder(Policy.compile(spec));
+            DataPlane plane = new DataPlane(policies, resolver,
+                    new UpstreamConnector(transport, config.timeouts().upstreamConnect()),
+                    new AccessLog(System::nanoTime), clients, Clock.systemUTC(), System::nanoTime,
+                    config.timeouts().requestHeader(), config.limits().maxHeaderBytes(),
+                    config.sni().inspectTimeout(), config.sni().maxClientHelloBytes(), config.timeouts().idle());
+            Channel server = new ServerBootstrap()
+                    .group(acceptor, workers)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamConnector.WATER_MARK)
+                    .childHandler(new ProxyChannelInitializer(plane))
+                    .bind(bind).sync().channel();
+            InetSocketAddress bound = (InetSocketAddress) server.localAddress();
+            policies.swap(Policy.compile(spec.withDestinations(spec.destinations().withOwnAddresses(OwnAddresses.of(bound)))));
+            server.config().setAutoRead(true);
+            LOG.info("listening on {} with transport {}, policy {} ({} mode)", bound, transport.configName(),
+                    policies.get().version(), policies.get().mode().code());
+            return new ProxyServer(transport, acceptor, workers, resolver, clients, server, policies);
+        } catch (RuntimeException | InterruptedException e) {
+            resolver.close();
+            acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    /** The configured {@code listen} address. */
+    public static InetSocketAddress listenAddress(ProxyConfig config) {
+        return new InetSocketAddress(config.listen().address(), config.listen().port());
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    public PolicyHolder policies() {
+        return policies;
+    }
+
+    /** Number of open client connections. */
+    public int openConnections() {
+        return clients.size();
+    }
+
+    /**
+     * Stops accepting, waits up to {@code drain} for open connections to end by themselves, then closes the rest.
+     *
+     * @return the number of connections that had to be closed
+     */
+    public int stop(Duration drain) throws InterruptedException {
+        if (!stopped.compareAndSet(false, true)) {
+            return 0;
+        }
+        server.close().sync();
+        long deadline = System.nanoTime() + drain.toNanos();
+        int waiting = clients.size();
+        if (waiting > 0) {
+            LOG.info("stopped accepting; draining {} open connection(s) for up to {}", waiting, drain);
+        }
+        // Polls the group's size: it is the only signal that spans every worker loop without another lock.
+        while (!clients.isEmpty() && System.nanoTime() < deadline) {
+            clients.newCloseFuture().await(Math.max(1, Math.min(100, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS);
+        }
+        int forced = clients.size();
+        if (forced > 0) {
+            LOG.info("drain time over; closing {} connection(s)", forced);
+            clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        resolver.close();
+        acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+        return forced;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop(Duration.ZERO);
+    }
+}

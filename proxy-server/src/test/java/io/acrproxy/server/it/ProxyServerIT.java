@@ -1,0 +1,249 @@
+package io.acrproxy.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.acrproxy.core.dns.HostResolver;
+import io.acrproxy.core.transport.Transport;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The proxy end to end on loopback, on every transport this machine has: real sockets, a real TLS origin
+ * on 127.0.0.21 (verified by the client), real clients (JDK HttpClient, raw sockets, a JDK TLS engine).
+ */
+class ProxyServerIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static TlsOrigin origin;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startOrigin() throws Exception {
+        origin = new TlsOrigin("127.0.0.21");
+    }
+
+    @AfterAll
+    static void stopOrigin() throws IOException {
+        origin.close();
+    }
+
+    static Stream<String> transports() {
+        return Transport.available().stream().map(Transport::configName);
+    }
+
+    private ProxyFixture proxy(String transport, String extra) throws Exception {
+        return proxy(transport, extra, null);
+    }
+
+    private ProxyFixture proxy(String transport, String extra, HostResolver dns) throws Exception {
+        String yaml = """
+                registries: [{name: myregistry, dataEndpointRegions: [eastus]}]
+                extraHosts: [refused.example.org, unresolvable.example.org]
+                ports: [%d, %d]
+                # Loopback stands for the internet here, so the default deny of 127.0.0.0/8 is replaced.
+                destinations: {denyRanges: ['169.254.0.0/16'], allowPrivate: true}
+                resolver:
+                  hosts:
+                    myregistry.azurecr.io: 127.0.0.21
+                    myregistry.eastus.data.azurecr.io: 127.0.0.21
+                    evilreg.azurecr.io: 127.0.0.21
+                    refused.example.org: 127.0.0.23
+                transport: %s
+                %s
+                """.formatted(origin.port(), closedPort(), transport, extra);
+        return new ProxyFixture(yaml, dir, dns != null ? dns : new FailingResolver());
+    }
+
+    private static int closedPortValue;
+
+    /** A port on 127.0.0.23 where nothing listens (bound once, then closed). */
+    private static synchronized int closedPort() throws IOException {
+        if (closedPortValue == 0) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.23"))) {
+                closedPortValue = s.getLocalPort();
+            }
+        }
+        return closedPortValue;
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void allowedRegistryIsReachableWithTlsVerified(String transport) throws Exception {
+        try (ProxyFixture proxy = proxy(transport, "")) {
+            HttpClient client = HttpClient.newBuilder()
+                    .proxy(ProxySelector.of(proxy.address()))
+                    .sslContext(TestTls.get().clientContext())
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
+            HttpResponse<String> response = client.send(
+                    HttpRequest.newBuilder(URI.create("https://myregistry.azurecr.io:" + origin.port() + "/v2/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).contains("\"path\":\"/v2/\"");
+            assertThat(response.headers().firstValue("Docker-Distribution-Api-Version")).contains("registry/2.0");
+            // HttpClient keeps the tunnel for its next request; stopping the proxy ends it and writes the line.
+            proxy.server.stop(Duration.ZERO);
+
+            JsonNode line = awaitAccessLine(proxy, "myregistry.azurecr.io");
+            assertThat(line.get("decision").asText()).isEqualTo("allow");
+            assertThat(line.get("rule").asText()).isEqualTo("registry myregistry: login server");
+            assertThat(line.get("sni").asText()).isEqualTo("myregistry.azurecr.io");
+            assertThat(line.get("upstream").asText()).isEqualTo("127.0.0.21:" + origin.port());
+            assertThat(line.get("bytes_up").asLong()).isPositive();
+            assertThat(line.get("bytes_down").asLong()).isPositive();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void anotherRegistryIsDeniedWithAReasonAPersonCanAct(String transport) throws Exception {
+        try (ProxyFixture proxy = proxy(transport, "");
+             RawProxyClient client = new RawProxyClient(proxy.address())) {
+            RawProxyClient.Response r = client.send("CONNECT evilreg.azurecr.io:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
+            assertThat(r.status()).isEqualTo(403);
+            assertThat(r.reasonPhrase()).isEqualTo("Forbidden by egress policy: evilreg.azurecr.io is not an allowed registry endpoint");
+            assertThat(r.header("Proxy-Status")).contains("error=http_request_denied");
+            assertThat(r.body()).contains("evilreg.azurecr.io is not an allowed registry endpoint");
+            assertThat(client.closedByPeer()).isTrue();
+            JsonNode line = awaitAccessLine(proxy, "evilreg.azurecr.io");
+            assertThat(line.get("decision").asText()).isEqualTo("deny");
+            assertThat(line.get("reason").asText()).isEqualTo("host_not_allowed");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void sniMismatchIsRefusedAfterThe200AndNothingIsForwarded(String transport) throws Exception {
+        try (ProxyFixture proxy = proxy(transport, "");
+             RawProxyClient client = new RawProxyClient(proxy.address())) {
+            int before = origin.requests();
+            RawProxyClient.Response r = client.send("CONNECT myregistry.azurecr.io:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
+            assertThat(r.statusLine()).isEqualTo("HTTP/1.1 200 Connection established");
+            assertThat(r.headers()).isEmpty();
+            SSLSocket tls = (SSLSocket) TestTls.get().clientContext().getSocketFactory()
+                    .createSocket(client.socket, "evilreg.azurecr.io", origin.port(), false);
+            SSLParameters params = tls.getSSLParameters();
+            params.setServerNames(List.of(new SNIHostName("evilreg.azurecr.io")));
+            tls.setSSLParameters(params);
+            assertThatThrownBy(tls::startHandshake).isInstanceOf(SSLHandshakeException.class);
+            assertThat(origin.requests()).isEqualTo(before);
+            JsonNode line = awaitAccessLine(proxy, "myregistry.azurecr.io");
+            assertThat(line.get("reason").asText()).isEqualTo("sni_mismatch");
+            assertThat(line.get("sni").asText()).isEqualTo("evilreg.azurecr.io");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void clientHelloPipelinedBehindTheConnectHeadIsNotLost(String transport) throws Exception {
+        try (ProxyFixture proxy = proxy(transport, "")) {
+            String[] result = PipelinedTlsClient.get(proxy.address(), "myregistry.azurecr.io", origin.port(),
+                    "myregistry.azurecr.io", TestTls.get().clientContext(), "/v2/");
+            assertThat(result[0]).isEqualTo("HTTP/1.1 200 Connection established");
+            assertThat(result[1]).startsWith("HTTP/1.1 200").contains("\"path\":\"/v2/\"");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void upstreamRefusedIs502(String transport) throws Exception {
+        try (ProxyFixture proxy = proxy(transport, "");
+             RawProxyClient client = new RawProxyClient(proxy.address())) {
+            RawProxyClient.Response r = client.send("CONNECT refused.example.org:" + closedPort() + " HTTP/1.1\r\n\r\n").readResponse();
+            assertThat(r.status()).isEqualTo(502);
+            assertThat(r.header("Proxy-Status")).contains("error=connection_refused");
+            assertThat(awaitAccessLine(proxy, "refused.example.org").get("reason").asText()).isEqualTo("connect_refused");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void dnsFailureIs502(String transport) throws Exception {
+        try (ProxyFixture proxy = proxy(transport, "");
+             RawProxyClient client = new RawProxyClient(proxy.address())) {
+            RawProxyClient.Response r = client.send("CONNECT unresolvable.example.org:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
+            assertThat(r.status()).isEqualTo(502);
+            assertThat(r.header("Proxy-Status")).contains("error=dns_error");
+            assertThat(awaitAccessLine(proxy, "unresolvable.example.org").get("reason").asText()).isEqualTo("dns_error");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void gracefulStopDrainsOpenTunnels(String transport) throws Exception {
+        try (ProxyFixture proxy = proxy(transport, "timeouts: {drain: 10s}");
+             RawProxyClient client = new RawProxyClient(proxy.address())) {
+            client.send("CONNECT myregistry.azurecr.io:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
+            await().until(() -> proxy.server.openConnections() == 1);
+            Thread stopper = new Thread(() -> {
+                try {
+                    proxy.server.stop(Duration.ofSeconds(10));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            stopper.start();
+            // New connections are refused while the open tunnel may still finish.
+            await().untilAsserted(() -> assertThatThrownBy(() -> new RawProxyClient(proxy.address()).close()).isInstanceOf(IOException.class));
+            assertThat(stopper.isAlive()).isTrue();
+            client.close();
+            stopper.join(Duration.ofSeconds(10).toMillis());
+            assertThat(stopper.isAlive()).isFalse();
+        }
+    }
+
+    private static JsonNode awaitAccessLine(ProxyFixture proxy, String targetHost) {
+        JsonNode[] found = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            for (String line : proxy.accessLines()) {
+                JsonNode node = JSON.readTree(line);
+                if (node.path("target").asText().startsWith(targetHost + ":")) {
+                    found[0] = node;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    /** Stands for DNS: every name outside resolver.hosts fails to resolve, as an unknown name does. */
+    static final class FailingResolver implements HostResolver {
+        @Override
+        public Future<List<InetAddress>> resolve(String host, EventLoop loop) {
+            return loop.newFailedFuture(new UnknownHostException(host + ": NXDOMAIN"));
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

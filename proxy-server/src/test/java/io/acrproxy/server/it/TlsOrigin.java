@@ -1,0 +1,53 @@
+package io.acrproxy.server.it;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An in-process HTTPS origin standing for a registry: the JDK's {@code HttpsServer} on a distinct loopback
+ * address and an ephemeral port, answering {@code GET /v2/} like a registry's API root.
+ */
+public final class TlsOrigin implements AutoCloseable {
+    private final HttpsServer server;
+    private final AtomicInteger requests = new AtomicInteger();
+
+    public TlsOrigin(String loopbackAddress) throws Exception {
+        server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(loopbackAddress), 0), 50);
+        server.setHttpsConfigurator(new HttpsConfigurator(TestTls.get().serverContext()));
+        server.createContext("/", exchange -> {
+            requests.incrementAndGet();
+            byte[] body = ("{\"origin\":\"" + exchange.getRequestHeaders().getFirst("Host") + "\",\"path\":\""
+                    + exchange.getRequestURI().getPath() + "\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Docker-Distribution-Api-Version", "registry/2.0");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+    }
+
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** HTTP requests the origin has answered: a refused tunnel must leave this unchanged. */
+    public int requests() {
+        return requests.get();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.stop(0);
+    }
+}
