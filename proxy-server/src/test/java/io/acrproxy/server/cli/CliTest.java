@@ -125,11 +125,11 @@ class CliTest {
     void readmeCommandsWorkOnTheExampleConfig() throws IOException {
         String example = io.acrproxy.server.RepositoryRoot.find().resolve("config/acr-egress-proxy.yaml").toString();
         assertThat(run("check-config", example)).isZero();
-        assertThat(out.toString()).contains("myregistry.eastus.data.azurecr.io").contains("warnings: none");
+        assertThat(out.toString()).contains("mcr.microsoft.com").contains("*.data.mcr.microsoft.com").contains("warnings: none");
 
         out.getBuffer().setLength(0);
-        assertThat(run("explain", "--config", example, "myregistry.eastus.data.azurecr.io:443")).isZero();
-        assertThat(outJson().get("rule").asText()).isEqualTo("registry myregistry: data endpoint eastus");
+        assertThat(run("explain", "--config", example, "mcr.microsoft.com:443")).isZero();
+        assertThat(outJson().get("rule").asText()).isEqualTo("preset mcr");
 
         out.getBuffer().setLength(0);
         assertThat(run("explain", "--config", example, "evilreg.azurecr.io")).isEqualTo(1);

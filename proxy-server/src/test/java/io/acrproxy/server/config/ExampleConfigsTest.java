@@ -2,9 +2,8 @@ package io.acrproxy.server.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.acrproxy.policy.RegistrySpec;
+import io.acrproxy.policy.Preset;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The configs shipped in config/ load on a clean clone, and the commented example tells the truth about defaults. */
@@ -16,15 +15,16 @@ class ExampleConfigsTest {
         LoadedPolicy loaded = PolicySpecs.load(configDir.resolve("acr-egress-proxy.yaml"));
 
         assertThat(loaded.warnings()).isEmpty();
-        assertThat(loaded.config().registries()).containsExactly(new RegistrySpec("myregistry", List.of("eastus"), List.of()));
+        assertThat(loaded.config().registries()).isEmpty();
+        assertThat(loaded.config().presets()).containsExactly(Preset.MCR);
     }
 
     @Test
     void exampleShowsEveryDefault() throws ConfigException {
         ProxyConfig example = ConfigLoader.load(configDir.resolve("acr-egress-proxy.yaml")).config();
-        ProxyConfig onlyItsRegistries = Configs.config("registries: [{name: myregistry, dataEndpointRegions: [eastus]}]");
+        ProxyConfig onlyItsPreset = Configs.config("presets: [mcr]");
 
-        assertThat(example).isEqualTo(onlyItsRegistries);
+        assertThat(example).isEqualTo(onlyItsPreset);
     }
 
     @Test
