@@ -198,6 +198,51 @@ class ProxyServerIT {
 
     @ParameterizedTest
     @MethodSource("transports")
+    void plainHttpRegistryRequestGetsARegistryStyleError(String transport) throws Exception {
+        try (ProxyFixture proxy = proxy(transport, "");
+             RawProxyClient client = new RawProxyClient(proxy.address())) {
+            RawProxyClient.Response r = client.send("GET http://evilreg.azurecr.io:" + origin.port() + "/v2/ HTTP/1.1\r\nHost: evilreg.azurecr.io\r\n\r\n")
+                    .readResponse();
+            assertThat(r.status()).isEqualTo(403);
+            assertThat(r.header("Content-Type")).startsWith("application/json");
+            JsonNode error = JSON.readTree(r.body()).get("errors").get(0);
+            assertThat(error.get("code").asText()).isEqualTo("DENIED");
+            assertThat(error.get("message").asText()).contains("evilreg.azurecr.io is not an allowed registry endpoint")
+                    .contains("only CONNECT tunnels");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void slowRequestHeadIs408(String transport) throws Exception {
+        try (ProxyFixture proxy = proxy(transport, "timeouts: {requestHeader: 300ms}");
+             RawProxyClient client = new RawProxyClient(proxy.address())) {
+            RawProxyClient.Response r = client.send("CONNECT myregistry.azurecr.io:" + origin.port() + " HTTP/1.1\r\n").readResponse();
+            assertThat(r.status()).isEqualTo(408);
+            assertThat(r.reasonPhrase()).startsWith("Request timeout: the request head did not arrive within 300 ms");
+            // The head never completed, so the line has no target; it has the reason.
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.accessLines().stream().anyMatch(l -> l.contains("\"reason\":\"header_timeout\"")));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void dnsTimeoutIs504(String transport) throws Exception {
+        // A name server on loopback that reads queries and never answers.
+        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.0.53"), 0))) {
+            HostResolver dns = new io.acrproxy.core.dns.NettyHostResolver(Transport.select(transport), Duration.ofMillis(400),
+                    List.of((InetSocketAddress) silent.getLocalSocketAddress()));
+            try (ProxyFixture proxy = proxy(transport, "", dns);
+                 RawProxyClient client = new RawProxyClient(proxy.address())) {
+                RawProxyClient.Response r = client.send("CONNECT unresolvable.example.org:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
+                assertThat(r.status()).isEqualTo(504);
+                assertThat(r.header("Proxy-Status")).contains("error=dns_timeout");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
     void gracefulStopDrainsOpenTunnels(String transport) throws Exception {
         try (ProxyFixture proxy = proxy(transport, "timeouts: {drain: 10s}");
              RawProxyClient client = new RawProxyClient(proxy.address())) {

@@ -24,6 +24,7 @@ public final class TestTls {
     private static TestTls instance;
 
     private final Path keyStore;
+    private Path caPem;
     private final SSLContext serverContext;
     private final SSLContext clientContext;
 
@@ -73,5 +74,22 @@ public final class TestTls {
 
     public Path keyStore() {
         return keyStore;
+    }
+
+    /** The certificate in PEM, for clients such as curl that take a CA file. */
+    public synchronized Path caPem() throws IOException, InterruptedException {
+        if (caPem == null) {
+            Path pem = keyStore.resolveSibling("origin.pem");
+            Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+            Process p = new ProcessBuilder(keytool.toString(), "-exportcert", "-rfc", "-alias", "origin",
+                    "-keystore", keyStore.toString(), "-storepass", PASSWORD, "-file", pem.toString())
+                    .redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException("keytool -exportcert failed: " + output);
+            }
+            caPem = pem;
+        }
+        return caPem;
     }
 }

@@ -1,0 +1,80 @@
+package io.acrproxy.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** curl, a real third-party client, through the proxy to a TLS origin it verifies (.ci/run installs curl). */
+class CurlIT {
+    private static TlsOrigin origin;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startOrigin() throws Exception {
+        origin = new TlsOrigin("127.0.0.24");
+    }
+
+    @AfterAll
+    static void stopOrigin() throws IOException {
+        origin.close();
+    }
+
+    private ProxyFixture proxy() throws Exception {
+        return new ProxyFixture("""
+                registries: [{name: myregistry}]
+                ports: [%d]
+                destinations: {denyRanges: ['169.254.0.0/16']}
+                resolver: {hosts: {myregistry.azurecr.io: 127.0.0.24, evilreg.azurecr.io: 127.0.0.24}}
+                """.formatted(origin.port()), dir, new ProxyServerIT.FailingResolver());
+    }
+
+    private record Result(int exit, String out, String err) {
+    }
+
+    private static Result curl(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("curl", "--silent", "--show-error", "--max-time", "20"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        byte[] err = p.getErrorStream().readAllBytes();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    }
+
+    @BeforeAll
+    static void needsCurl() {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl is not installed (.ci/run installs it)");
+    }
+
+    @Test
+    void curlReachesAnAllowedRegistryAndIsToldWhyAnotherIsRefused() throws Exception {
+        try (ProxyFixture proxy = proxy()) {
+            String proxyUrl = "http://127.0.0.1:" + proxy.address().getPort();
+            String ca = TestTls.get().caPem().toString();
+
+            Result ok = curl("--cacert", ca, "--proxy", proxyUrl, "--write-out", "\\n%{http_code}",
+                    "https://myregistry.azurecr.io:" + origin.port() + "/v2/");
+            assertThat(ok.exit()).as(ok.err()).isZero();
+            assertThat(ok.out()).contains("\"path\":\"/v2/\"").endsWith("\n200");
+
+            Result denied = curl("--verbose", "--cacert", ca, "--proxy", proxyUrl, "https://evilreg.azurecr.io:" + origin.port() + "/v2/");
+            assertThat(denied.exit()).isEqualTo(56); // CURLE_RECV_ERROR: "CONNECT tunnel failed, response 403"
+            assertThat(denied.err())
+                    .contains("CONNECT tunnel failed, response 403")
+                    .contains("< HTTP/1.1 403 Forbidden by egress policy: evilreg.azurecr.io is not an allowed registry endpoint");
+        }
+    }
+}
