@@ -134,14 +134,19 @@ public final class Relay {
             end(Outcome.CHANNEL_CLOSED, client.isActive() ? Side.UPSTREAM : Side.CLIENT, null, null);
             return;
         }
-        client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        // On the client channel it sees the client's reads and the writes to the client, so both
-        // directions; observeOutput keeps a slow but steadily draining reader from counting as idle.
-        client.pipeline().addLast(IDLE_HANDLER_NAME,
-                new IdleStateHandler(true, 0, 0, idleNanos, TimeUnit.NANOSECONDS));
-        client.pipeline().addLast(HANDLER_NAME, clientHandler);
-        upstream.pipeline().addLast(HANDLER_NAME, upstreamHandler);
+        try {
+            client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            // On the client channel it sees the client's reads and the writes to the client, so both
+            // directions; observeOutput keeps a slow but steadily draining reader from counting as idle.
+            client.pipeline().addLast(IDLE_HANDLER_NAME,
+                    new IdleStateHandler(true, 0, 0, idleNanos, TimeUnit.NANOSECONDS));
+            client.pipeline().addLast(HANDLER_NAME, clientHandler);
+            upstream.pipeline().addLast(HANDLER_NAME, upstreamHandler);
+        } catch (RuntimeException e) { // a name taken already: a relay started twice on one channel
+            ReferenceCountUtil.release(clientBytes);
+            throw e;
+        }
         if (clientBytes != null && clientBytes.isReadable()) {
             clientHandler.forwardBuffered(clientBytes);
         } else {

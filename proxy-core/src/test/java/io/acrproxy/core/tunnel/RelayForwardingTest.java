@@ -166,6 +166,16 @@ class RelayForwardingTest {
     }
 
     @Test
+    void refusesToStartTwiceOnOneChannelAndReleasesTheBufferedBytes() {
+        Relay.start(client, upstream, IDLE, listener);
+        ByteBuf hello = text("hello");
+
+        assertThatThrownBy(() -> Relay.start(client, upstream, hello, IDLE, listener))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(hello.refCnt()).isZero();
+    }
+
+    @Test
     void refusesANonPositiveIdleTimeout() {
         assertThatThrownBy(() -> Relay.start(client, upstream, Duration.ZERO, listener))
                 .isInstanceOf(IllegalArgumentException.class)
