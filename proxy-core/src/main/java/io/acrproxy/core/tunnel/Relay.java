@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory per tunnel is bounded by each channel's write-buffer high water mark plus one read (64 KiB
  * with Netty's default allocator). One exception, from Netty itself: once epoll has seen EPOLLRDHUP it
- * reads until EOF whatever autoRead says (netty/netty#3709), so after a peer's FIN what its socket's
+ * reads until EOF whatever autoRead says (netty/netty#3709, #6303), so after a peer's FIN what its socket's
  * receive buffer still held may be queued too; that is bounded by the kernel's receive buffer.
  *
  * <p>{@link #close(String)} may be called from any thread; everything else runs on the event loop.
