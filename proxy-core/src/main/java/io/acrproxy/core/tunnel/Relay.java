@@ -233,7 +233,9 @@ public final class Relay {
             // RFC 9110 §9.3.6: when one side closes, send on the outstanding data that came from it, then
             // close both. The other side gets one idle period to take it, as a live tunnel would.
             channel(side).close();
-            FlushThen.close(channel(side.other()), idleNanos);
+            Channel other = channel(side.other());
+            other.config().setAutoRead(false); // what it still reads would only be dropped
+            FlushThen.close(other, idleNanos);
         } else {
             clientHandler.channel().close();
             upstreamHandler.channel().close();

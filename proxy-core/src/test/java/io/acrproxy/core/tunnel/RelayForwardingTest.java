@@ -131,6 +131,7 @@ class RelayForwardingTest {
         Relay.start(client, upstream, IDLE, listener);
         upstream.pipeline().fireExceptionCaught(new java.io.IOException("Connection reset by peer"));
         assertThat(client.isOpen()).isTrue();
+        assertThat(client.config().isAutoRead()).isFalse();
         ByteBuf late = text("late");
 
         client.pipeline().fireChannelRead(late);
