@@ -3,14 +3,11 @@ package io.acrproxy.core.tunnel;
 import io.acrproxy.core.tunnel.RelayResult.Outcome;
 import io.acrproxy.core.tunnel.RelayResult.Side;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
 import java.time.Duration;
 import java.util.Objects;
@@ -39,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory per tunnel is bounded by each channel's write-buffer high water mark plus one read (64 KiB
  * with Netty's default allocator). One exception, from Netty itself: once epoll has seen EPOLLRDHUP it
- * reads until EOF whatever autoRead says (netty/netty#3709), so after a peer's FIN what its socket's
+ * reads until EOF whatever autoRead says (netty/netty#3709, #6303), so after a peer's FIN what its socket's
  * receive buffer still held may be queued too; that is bounded by the kernel's receive buffer.
  *
  * <p>{@link #close(String)} may be called from any thread; everything else runs on the event loop.
@@ -134,14 +131,19 @@ public final class Relay {
             end(Outcome.CHANNEL_CLOSED, client.isActive() ? Side.UPSTREAM : Side.CLIENT, null, null);
             return;
         }
-        client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        // On the client channel it sees the client's reads and the writes to the client, so both
-        // directions; observeOutput keeps a slow but steadily draining reader from counting as idle.
-        client.pipeline().addLast(IDLE_HANDLER_NAME,
-                new IdleStateHandler(true, 0, 0, idleNanos, TimeUnit.NANOSECONDS));
-        client.pipeline().addLast(HANDLER_NAME, clientHandler);
-        upstream.pipeline().addLast(HANDLER_NAME, upstreamHandler);
+        try {
+            client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            // On the client channel it sees the client's reads and the writes to the client, so both
+            // directions; observeOutput keeps a slow but steadily draining reader from counting as idle.
+            client.pipeline().addLast(IDLE_HANDLER_NAME,
+                    new IdleStateHandler(true, 0, 0, idleNanos, TimeUnit.NANOSECONDS));
+            client.pipeline().addLast(HANDLER_NAME, clientHandler);
+            upstream.pipeline().addLast(HANDLER_NAME, upstreamHandler);
+        } catch (RuntimeException e) { // a name taken already: a relay started twice on one channel
+            ReferenceCountUtil.release(clientBytes);
+            throw e;
+        }
         if (clientBytes != null && clientBytes.isReadable()) {
             clientHandler.forwardBuffered(clientBytes);
         } else {
@@ -186,27 +188,19 @@ public final class Relay {
 
     /**
      * One side sent FIN. RFC 9293 §3.6: the other direction stays open, so pass it on as a write shutdown
-     * of the other channel, after what was written there is flushed: shutdownOutput() fails whatever is
-     * still queued.
+     * of the other channel, once what was written there has been flushed.
      */
     void inputShutdown(RelayHandler from) {
         if (ended || !from.markInputDone()) {
             return;
         }
         Side outSide = from.side().other();
-        DuplexChannel out = (DuplexChannel) from.peer().channel();
-        out.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> {
-            if (!flushed.isSuccess()) {
-                fail(outSide, flushed.cause());
-                return;
+        FlushThen.shutdownOutput((DuplexChannel) from.peer().channel()).addListener(shut -> {
+            if (shut.isSuccess()) {
+                directionDone();
+            } else {
+                fail(outSide, shut.cause());
             }
-            out.shutdownOutput().addListener(shut -> {
-                if (shut.isSuccess()) {
-                    directionDone();
-                } else {
-                    fail(outSide, shut.cause());
-                }
-            });
         });
     }
 
@@ -237,9 +231,11 @@ public final class Relay {
                 Duration.ofNanos(ticker.nanoTime() - startNanos), side, cause, reason);
         if (side != null) {
             // RFC 9110 §9.3.6: when one side closes, send on the outstanding data that came from it, then
-            // close both.
+            // close both. The other side gets one idle period to take it, as a live tunnel would.
             channel(side).close();
-            closeAfterFlush(channel(side.other()));
+            Channel other = channel(side.other());
+            other.config().setAutoRead(false); // what it still reads would only be dropped
+            FlushThen.close(other, idleNanos);
         } else {
             clientHandler.channel().close();
             upstreamHandler.channel().close();
@@ -253,19 +249,5 @@ public final class Relay {
 
     private Channel channel(Side side) {
         return side == Side.CLIENT ? clientHandler.channel() : upstreamHandler.channel();
-    }
-
-    private void closeAfterFlush(Channel ch) {
-        if (!ch.isActive()) {
-            ch.close();
-            return;
-        }
-        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        // A peer that stopped reading would hold that flush for ever: give it one idle period, as a live
-        // tunnel would get.
-        ScheduledFuture<?> deadline = ch.eventLoop().schedule(() -> {
-            ch.close();
-        }, idleNanos, TimeUnit.NANOSECONDS);
-        ch.closeFuture().addListener(closed -> deadline.cancel(false));
     }
 }

@@ -131,6 +131,7 @@ class RelayForwardingTest {
         Relay.start(client, upstream, IDLE, listener);
         upstream.pipeline().fireExceptionCaught(new java.io.IOException("Connection reset by peer"));
         assertThat(client.isOpen()).isTrue();
+        assertThat(client.config().isAutoRead()).isFalse();
         ByteBuf late = text("late");
 
         client.pipeline().fireChannelRead(late);
@@ -163,6 +164,16 @@ class RelayForwardingTest {
         } finally {
             plain.finishAndReleaseAll();
         }
+    }
+
+    @Test
+    void refusesToStartTwiceOnOneChannelAndReleasesTheBufferedBytes() {
+        Relay.start(client, upstream, IDLE, listener);
+        ByteBuf hello = text("hello");
+
+        assertThatThrownBy(() -> Relay.start(client, upstream, hello, IDLE, listener))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(hello.refCnt()).isZero();
     }
 
     @Test
