@@ -186,6 +186,38 @@ class ProxyServerIT {
 
     @ParameterizedTest
     @MethodSource("transports")
+    void upstreamThatNeverAnswersIs504(String transport) throws Exception {
+        // A listener whose accept queue is full: Linux drops further SYNs (tcp_abort_on_overflow=0), so a
+        // connect to it neither succeeds nor fails until the proxy's upstreamConnect timeout.
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.25"))) {
+            List<java.nio.channels.SocketChannel> fillers = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open();
+                    c.configureBlocking(false);
+                    c.connect(full.getLocalSocketAddress());
+                    fillers.add(c);
+                }
+                String extra = "timeouts: {upstreamConnect: 500ms}\nports: [%d]\nextraHosts: [blackhole.example.org]\n".formatted(full.getLocalPort())
+                        + "resolver: {hosts: {blackhole.example.org: 127.0.0.25}}";
+                try (ProxyFixture proxy = new ProxyFixture(extra + "\ndestinations: {denyRanges: ['169.254.0.0/16']}\ntransport: " + transport,
+                        dir, new FailingResolver());
+                     RawProxyClient client = new RawProxyClient(proxy.address())) {
+                    RawProxyClient.Response r = client.send("CONNECT blackhole.example.org:" + full.getLocalPort() + " HTTP/1.1\r\n\r\n")
+                            .readResponse();
+                    assertThat(r.status()).isEqualTo(504);
+                    assertThat(r.header("Proxy-Status")).contains("error=connection_timeout");
+                }
+            } finally {
+                for (java.nio.channels.SocketChannel c : fillers) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
     void dnsFailureIs502(String transport) throws Exception {
         try (ProxyFixture proxy = proxy(transport, "");
              RawProxyClient client = new RawProxyClient(proxy.address())) {
