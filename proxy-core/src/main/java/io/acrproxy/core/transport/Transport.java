@@ -22,6 +22,8 @@ import io.netty.channel.uring.IoUringSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The socket transport: Netty 4.2's {@code MultiThreadIoEventLoopGroup} with one {@code IoHandler} factory
@@ -30,116 +32,56 @@ import java.util.Locale;
  * io_uring_setup since 25.0).
  */
 public enum Transport {
-    EPOLL {
-        @Override
-        public boolean isAvailable() {
-            return Epoll.isAvailable();
-        }
+    EPOLL(Epoll::isAvailable, Epoll::unavailabilityCause, EpollIoHandler::newFactory,
+            EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class),
+    IO_URING(IoUring::isAvailable, IoUring::unavailabilityCause, IoUringIoHandler::newFactory,
+            IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class),
+    NIO(() -> true, () -> null, NioIoHandler::newFactory,
+            NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
 
-        @Override
-        public Throwable unavailabilityCause() {
-            return Epoll.unavailabilityCause();
-        }
+    private final BooleanSupplier available;
+    private final Supplier<Throwable> unavailabilityCause;
+    private final Supplier<IoHandlerFactory> ioHandlerFactory;
+    private final Class<? extends ServerSocketChannel> serverChannel;
+    private final Class<? extends SocketChannel> socketChannel;
+    private final Class<? extends DatagramChannel> datagramChannel;
 
-        @Override
-        IoHandlerFactory ioHandlerFactory() {
-            return EpollIoHandler.newFactory();
-        }
+    Transport(BooleanSupplier available, Supplier<Throwable> unavailabilityCause, Supplier<IoHandlerFactory> ioHandlerFactory,
+              Class<? extends ServerSocketChannel> serverChannel, Class<? extends SocketChannel> socketChannel,
+              Class<? extends DatagramChannel> datagramChannel) {
+        this.available = available;
+        this.unavailabilityCause = unavailabilityCause;
+        this.ioHandlerFactory = ioHandlerFactory;
+        this.serverChannel = serverChannel;
+        this.socketChannel = socketChannel;
+        this.datagramChannel = datagramChannel;
+    }
 
-        @Override
-        public Class<? extends ServerSocketChannel> serverChannel() {
-            return EpollServerSocketChannel.class;
-        }
-
-        @Override
-        public Class<? extends SocketChannel> socketChannel() {
-            return EpollSocketChannel.class;
-        }
-
-        @Override
-        public Class<? extends DatagramChannel> datagramChannel() {
-            return EpollDatagramChannel.class;
-        }
-    },
-    IO_URING {
-        @Override
-        public boolean isAvailable() {
-            return IoUring.isAvailable();
-        }
-
-        @Override
-        public Throwable unavailabilityCause() {
-            return IoUring.unavailabilityCause();
-        }
-
-        @Override
-        IoHandlerFactory ioHandlerFactory() {
-            return IoUringIoHandler.newFactory();
-        }
-
-        @Override
-        public Class<? extends ServerSocketChannel> serverChannel() {
-            return IoUringServerSocketChannel.class;
-        }
-
-        @Override
-        public Class<? extends SocketChannel> socketChannel() {
-            return IoUringSocketChannel.class;
-        }
-
-        @Override
-        public Class<? extends DatagramChannel> datagramChannel() {
-            return IoUringDatagramChannel.class;
-        }
-    },
-    NIO {
-        @Override
-        public boolean isAvailable() {
-            return true;
-        }
-
-        @Override
-        public Throwable unavailabilityCause() {
-            return null;
-        }
-
-        @Override
-        IoHandlerFactory ioHandlerFactory() {
-            return NioIoHandler.newFactory();
-        }
-
-        @Override
-        public Class<? extends ServerSocketChannel> serverChannel() {
-            return NioServerSocketChannel.class;
-        }
-
-        @Override
-        public Class<? extends SocketChannel> socketChannel() {
-            return NioSocketChannel.class;
-        }
-
-        @Override
-        public Class<? extends DatagramChannel> datagramChannel() {
-            return NioDatagramChannel.class;
-        }
-    };
-
-    public abstract boolean isAvailable();
+    /** Whether the native library loads here (always true for NIO). */
+    public boolean isAvailable() {
+        return available.getAsBoolean();
+    }
 
     /** Why {@link #isAvailable()} is false, or {@code null}. */
-    public abstract Throwable unavailabilityCause();
+    public Throwable unavailabilityCause() {
+        return unavailabilityCause.get();
+    }
 
-    abstract IoHandlerFactory ioHandlerFactory();
+    public Class<? extends ServerSocketChannel> serverChannel() {
+        return serverChannel;
+    }
 
-    public abstract Class<? extends ServerSocketChannel> serverChannel();
+    public Class<? extends SocketChannel> socketChannel() {
+        return socketChannel;
+    }
 
-    public abstract Class<? extends SocketChannel> socketChannel();
-
-    public abstract Class<? extends DatagramChannel> datagramChannel();
+    public Class<? extends DatagramChannel> datagramChannel() {
+        return datagramChannel;
+    }
 
     /** An event-loop group of this transport; {@code threads} 0 means Netty's default (2 × cores). */
     public MultiThreadIoEventLoopGroup newGroup(int threads) {
-        return new MultiThreadIoEventLoopGroup(threads, ioHandlerFactory());
+        return new MultiThreadIoEventLoopGroup(threads, ioHandlerFactory.get());
     }
 
     /** The config spelling: {@code epoll}, {@code io_uring}, {@code nio}. */
