@@ -6,12 +6,16 @@ import io.acrproxy.core.dns.HostResolver;
 import io.acrproxy.core.dns.NettyHostResolver;
 import io.acrproxy.core.dns.StaticHostResolver;
 import io.acrproxy.core.observe.AccessLog;
+import io.acrproxy.core.observe.BlockedTargets;
+import io.acrproxy.core.observe.ConnectionEvents;
+import io.acrproxy.core.observe.ProxyMetrics;
 import io.acrproxy.core.transport.Transport;
 import io.acrproxy.core.tunnel.UpstreamConnector;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.policy.source.PolicyHolder;
 import io.acrproxy.server.config.ProxyConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -22,6 +26,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+    /** Rows of {@code /blocked}: enough for every target a fleet is refused, a fixed ~200 KB whatever the traffic. */
+    static final int BLOCKED_TABLE_SIZE = 1000;
 
     private final Transport transport;
     private final EventLoopGroup acceptor;
@@ -43,8 +50,14 @@ public final class ProxyServer implements AutoCloseable {
     private final PolicyHolder policies;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
+    private final ConnectionEvents events;
+    private final Set<InetSocketAddress> ownAddresses;
+
     private ProxyServer(Transport transport, EventLoopGroup acceptor, EventLoopGroup workers, HostResolver resolver,
-                        ChannelGroup clients, Channel server, PolicyHolder policies) {
+                        ChannelGroup clients, Channel server, PolicyHolder policies, ConnectionEvents events,
+                        Set<InetSocketAddress> ownAddresses) {
+        this.events = events;
+        this.ownAddresses = ownAddresses;
         this.transport = transport;
         this.acceptor = acceptor;
         this.workers = workers;
@@ -60,9 +73,10 @@ public final class ProxyServer implements AutoCloseable {
      *
      * @param bind             the address to listen on: {@code listen} from the config, or port 0 in tests
      * @param resolverOverride a resolver to use instead of DNS (tests), or {@code null}
+     * @param registry         where the data plane's meters go
      */
-    public static ProxyServer start(ProxyConfig config, InetSocketAddress bind, PolicySpec spec, HostResolver resolverOverride)
-            throws InterruptedException {
+    public static ProxyServer start(ProxyConfig config, InetSocketAddress bind, PolicySpec spec, HostResolver resolverOverride,
+                                    MeterRegistry registry) throws InterruptedException {
         Transport transport = Transport.select(config.transport());
         EventLoopGroup acceptor = transport.newGroup(1);
         EventLoopGroup workers = transport.newGroup(0);
@@ -74,7 +88,9 @@ public final class ProxyServer implements AutoCloseable {
             PolicyHolder policies = new PolicyHolder(Policy.compile(spec));
             DataPlane plane = new DataPlane(policies, resolver,
                     new UpstreamConnector(transport, config.timeouts().upstreamConnect()),
-                    new AccessLog(System::nanoTime), clients, Clock.systemUTC(), System::nanoTime,
+                    new ConnectionEvents(new AccessLog(System::nanoTime), new ProxyMetrics(registry),
+                            new BlockedTargets(BLOCKED_TABLE_SIZE), Clock.systemUTC()),
+                    clients, Clock.systemUTC(), System::nanoTime,
                     config.timeouts().requestHeader(), config.limits().maxHeaderBytes(),
                     config.sni().inspectTimeout(), config.sni().maxClientHelloBytes(), config.timeouts().idle());
             Channel server = new ServerBootstrap()
@@ -88,11 +104,12 @@ public final class ProxyServer implements AutoCloseable {
                     .childHandler(new ProxyChannelInitializer(plane))
                     .bind(bind).sync().channel();
             InetSocketAddress bound = (InetSocketAddress) server.localAddress();
-            policies.swap(Policy.compile(spec.withDestinations(spec.destinations().withOwnAddresses(OwnAddresses.of(bound)))));
+            Set<InetSocketAddress> own = OwnAddresses.of(bound);
+            policies.swap(Policy.compile(withOwn(spec, own)));
             server.config().setAutoRead(true);
             LOG.info("listening on {} with transport {}, policy {} ({} mode)", bound, transport.configName(),
                     policies.get().version(), policies.get().mode().code());
-            return new ProxyServer(transport, acceptor, workers, resolver, clients, server, policies);
+            return new ProxyServer(transport, acceptor, workers, resolver, clients, server, policies, plane.events(), own);
         } catch (RuntimeException | InterruptedException e) {
             resolver.close();
             acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -114,8 +131,40 @@ public final class ProxyServer implements AutoCloseable {
         return transport;
     }
 
+    private static PolicySpec withOwn(PolicySpec spec, Set<InetSocketAddress> own) {
+        return spec.withDestinations(spec.destinations().withOwnAddresses(own));
+    }
+
+    /**
+     * Compiles {@code spec} (with this server's own addresses) and makes it the policy for new connections.
+     * Throws, leaving the current policy in force, when it does not compile: a reload never fails open.
+     *
+     * @return the policy now in force
+     */
+    public Policy install(PolicySpec spec) {
+        Policy next = Policy.compile(withOwn(spec, ownAddresses));
+        policies.swap(next);
+        LOG.info("policy {} in force ({} mode)", next.version(), next.mode().code());
+        return next;
+    }
+
+    /** Metrics and the blocked-target table of this server's connections. */
+    public ConnectionEvents events() {
+        return events;
+    }
+
+    /** The worker event loops, for event-loop metrics. */
+    public EventLoopGroup workers() {
+        return workers;
+    }
+
     public PolicyHolder policies() {
         return policies;
+    }
+
+    /** True while the listening socket accepts connections. */
+    public boolean isListening() {
+        return server.isActive() && !stopped.get();
     }
 
     /** Number of open client connections. */

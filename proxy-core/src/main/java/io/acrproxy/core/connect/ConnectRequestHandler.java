@@ -52,10 +52,11 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
                 .client(remote.getAddress().getHostAddress() + ":" + remote.getPort())
                 .policyVersion(policy.version());
         // Connections that end before a tunnel starts are logged here; a tunnel logs when it ends.
+        plane.events().opened(record);
         ch.closeFuture().addListener(f -> {
             cancelHeaderTimeout();
             if (!record.tunnelStarted()) {
-                plane.accessLog().write(record);
+                plane.events().closed(record);
             }
         });
         Decision client = policy.decideClient(remote.getAddress());
@@ -120,8 +121,10 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
         if (target.host() instanceof IpLiteral ip) {
             connect(ctx, policy, target, decision, List.of(ip.address()));
         } else {
+            long resolveStarted = plane.nanoClock().getAsLong();
             Future<List<InetAddress>> lookup = plane.resolver().resolve(target.host().text(), ctx.channel().eventLoop());
             lookup.addListener(f -> {
+                plane.events().metrics().dnsResolved(plane.nanoClock().getAsLong() - resolveStarted);
                 if (!ctx.channel().isActive()) {
                     return;
                 }
@@ -168,6 +171,7 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
                 answer(ctx, reason, failure != null ? failure.getMessage() : "could not connect to " + target);
                 return;
             }
+            plane.events().metrics().upstreamConnected(plane.nanoClock().getAsLong() - started);
             Channel upstream = (Channel) f.getNow();
             if (!ctx.channel().isActive()) {
                 upstream.close();
@@ -196,6 +200,7 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
         }
         answered = true;
         cancelHeaderTimeout();
+        plane.events().decided(record);
         Refusals.send(ctx.channel(), refusal);
     }
 

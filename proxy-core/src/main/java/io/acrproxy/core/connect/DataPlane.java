@@ -1,7 +1,7 @@
 package io.acrproxy.core.connect;
 
 import io.acrproxy.core.dns.HostResolver;
-import io.acrproxy.core.observe.AccessLog;
+import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.tunnel.UpstreamConnector;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.source.PolicyHolder;
@@ -11,8 +11,8 @@ import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
- * What every connection handler shares: the policy in force, the resolver, the upstream connector, the
- * access log, the limits and timeouts, and the group of open client channels (for draining on shutdown).
+ * What every connection handler shares: the policy in force, the resolver, the upstream connector, where
+ * outcomes go (metrics, access log, blocked table), the limits and timeouts, and the group of open client channels (for draining on shutdown).
  *
  * @param requestHeaderTimeout {@code timeouts.requestHeader}: the whole head must arrive within it (408)
  * @param maxHeaderBytes       {@code limits.maxHeaderBytes} (431)
@@ -24,7 +24,7 @@ public record DataPlane(
         PolicyHolder policies,
         HostResolver resolver,
         UpstreamConnector connector,
-        AccessLog accessLog,
+        ConnectionEvents events,
         ChannelGroup clients,
         Clock clock,
         LongSupplier nanoClock,

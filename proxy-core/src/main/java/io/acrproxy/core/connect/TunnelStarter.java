@@ -47,7 +47,7 @@ final class TunnelStarter implements ClientHelloListener {
         client.closeFuture().addListener(f -> {
             upstream.close();
             if (!relayStarted) {
-                plane.accessLog().write(record);
+                plane.events().closed(record);
             }
         });
         ctx.writeAndFlush(ProxyResponses.connectionEstablished(ctx.alloc())).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
@@ -66,9 +66,11 @@ final class TunnelStarter implements ClientHelloListener {
         }
         upstream.closeFuture().removeListener(closeClientWithUpstream);
         relayStarted = true;
+        plane.events().decided(record);
+        plane.events().tunnelStarted(record);
         Relay.start(client, upstream, plane.idleTimeout(), result -> {
-            record.bytes(result.bytesUpstream(), result.bytesDownstream());
-            plane.accessLog().write(record);
+            plane.events().tunnelEnded(record, result.bytesUpstream(), result.bytesDownstream(), result.duration().toNanos());
+            plane.events().closed(record);
         });
     }
 
@@ -80,6 +82,7 @@ final class TunnelStarter implements ClientHelloListener {
         } else {
             record.refused(refused.reason(), refused.message());
         }
+        plane.events().decided(record);
     }
 
     @Override

@@ -25,6 +25,8 @@ public final class TunnelRecord {
     String policyVersion;
     boolean written;
     boolean tunnelStarted;
+    boolean counted;
+    boolean relaying;
 
     public TunnelRecord(Instant start, long startNanos) {
         this.start = start;

@@ -1,14 +1,8 @@
 package io.acrproxy.server.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.acrproxy.policy.Decision;
-import io.acrproxy.policy.Policy;
-import io.acrproxy.policy.Verdict;
 import io.acrproxy.policy.host.Authority;
-import io.acrproxy.policy.host.InvalidHostException;
 import io.acrproxy.policy.net.IpAddresses;
+import io.acrproxy.server.admin.Explainer;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,94 +50,23 @@ final class ExplainCommand implements Callable<Integer> {
         InetAddress clientAddress = null;
         List<InetAddress> checkAddresses = new ArrayList<>();
         try {
-            authority = Authority.parse(withDefaultPort(target));
+            authority = Authority.parse(Explainer.withDefaultPort(target));
             if (client != null) {
                 clientAddress = IpAddresses.parse(client);
             }
             for (String a : addresses) {
                 checkAddresses.add(IpAddresses.parse(a));
             }
-        } catch (InvalidHostException e) {
-            return cli.badInput("explain: " + e.getMessage());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) { // InvalidHostException too
             return cli.badInput("explain: " + e.getMessage());
         }
         EffectivePolicy loaded = cli.loadOrReport(config);
         if (loaded == null) {
             return Cli.EXIT_BAD_INPUT;
         }
-        Policy policy = loaded.policy();
-        if (checkAddresses.isEmpty() && !authority.isIpLiteral()) {
-            checkAddresses.addAll(loaded.resolverHosts().getOrDefault(authority.host().text(), List.of()));
-        }
-
-        List<Stage> stages = new ArrayList<>();
-        if (clientAddress != null) {
-            stages.add(new Stage("client", clientAddress.getHostAddress(), policy.decideClient(clientAddress)));
-        }
-        stages.add(new Stage("target", authority.toString(), policy.decide(authority)));
-        if (sni != null || authority.isIpLiteral()) {
-            stages.add(new Stage("sni", sni, policy.decideSni(authority, sni)));
-        }
-        for (InetAddress address : checkAddresses) {
-            stages.add(new Stage("address", address.getHostAddress(), policy.decideResolved(authority, address)));
-        }
-        Stage deciding = deciding(stages);
-
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        ObjectNode out = f.objectNode();
-        out.put("target", authority.toString());
-        out.put("verdict", deciding.decision().verdict().code());
-        out.put("reason", deciding.decision().reason().code());
-        out.put("rule", deciding.decision().rule());
-        out.put("message", deciding.decision().message());
-        out.put("stage", deciding.name());
-        ArrayNode stageArray = out.putArray("stages");
-        for (Stage s : stages) {
-            ObjectNode n = stageArray.addObject();
-            n.put("stage", s.name());
-            n.put("input", s.input());
-            n.put("verdict", s.decision().verdict().code());
-            n.put("reason", s.decision().reason().code());
-            n.put("rule", s.decision().rule());
-            n.put("message", s.decision().message());
-        }
-        if (checkAddresses.isEmpty() && !authority.isIpLiteral()) {
-            out.put("resolution", "not resolved: explain does not query DNS; pass --address or add the name to resolver.hosts");
-        }
-        out.put("mode", policy.mode().code());
-        out.put("policyVersion", policy.version());
-        cli.printJson(out);
-        return deciding.decision().allowed() ? 0 : 1;
-    }
-
-    /** The first stage that denies, else the first that would deny, else the target stage. */
-    private static Stage deciding(List<Stage> stages) {
-        for (Verdict v : List.of(Verdict.DENY, Verdict.WOULD_DENY)) {
-            for (Stage s : stages) {
-                if (s.decision().verdict() == v) {
-                    return s;
-                }
-            }
-        }
-        return stages.stream().filter(s -> s.name().equals("target")).findFirst().orElseThrow();
-    }
-
-    /** {@code host} → {@code host:443}; {@code 2001:db8::1} → {@code [2001:db8::1]:443}. */
-    static String withDefaultPort(String target) {
-        if (target.startsWith("[")) {
-            return target.endsWith("]") ? target + ":443" : target;
-        }
-        int colons = (int) target.chars().filter(c -> c == ':').count();
-        if (colons == 0) {
-            return target + ":443";
-        }
-        if (colons > 1 && IpAddresses.parseIpv6(target) != null) {
-            return "[" + target + "]:443";
-        }
-        return target;
-    }
-
-    private record Stage(String name, String input, Decision decision) {
+        Explainer.Explanation explanation = Explainer.explain(loaded.policy(), authority, sni, clientAddress, checkAddresses,
+                loaded.resolverHosts());
+        cli.printJson(explanation.json());
+        return explanation.allowed() ? Cli.EXIT_OK : Cli.EXIT_DENIED;
     }
 }

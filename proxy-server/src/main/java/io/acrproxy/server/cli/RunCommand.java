@@ -1,21 +1,26 @@
 package io.acrproxy.server.cli;
 
+import io.acrproxy.server.Application;
 import io.acrproxy.server.ProxyServer;
+import io.acrproxy.server.admin.AdminState;
 import io.acrproxy.server.config.ProxyConfig;
+import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /**
- * {@code run --config FILE} (the default command): loads everything, starts the proxy, and serves until
- * SIGTERM or SIGINT, then stops accepting and drains open tunnels for up to {@code timeouts.drain}.
+ * {@code run --config FILE} (the default command): loads everything, starts the proxy and its admin
+ * endpoints, and serves until SIGTERM or SIGINT, then stops accepting and drains open tunnels for up to
+ * {@code timeouts.drain}. SIGHUP reloads the configuration, like {@code POST /reload}.
  */
-@Command(name = "run", description = "Run the proxy until SIGTERM/SIGINT (then drain open tunnels up to timeouts.drain).")
+@Command(name = "run", description = "Run the proxy until SIGTERM/SIGINT (then drain open tunnels up to timeouts.drain); SIGHUP reloads.")
 final class RunCommand implements Callable<Integer> {
     static final int EXIT_START_FAILED = 1;
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
@@ -38,25 +43,36 @@ final class RunCommand implements Callable<Integer> {
         }
         loaded.warnings().forEach(w -> LOG.warn("config: {}", w));
         ProxyConfig cfg = loaded.config();
-        ProxyServer server;
+        Application app;
         try {
-            server = ProxyServer.start(cfg, ProxyServer.listenAddress(cfg), loaded.policy().spec(), null);
+            app = Application.start(cfg, config, toLoaded(loaded), () -> reload(config),
+                    ProxyServer.listenAddress(cfg), new InetSocketAddress(cfg.admin().address(), cfg.admin().port()), null);
         } catch (IllegalStateException e) {
             return cli.badInput("run: " + e.getMessage());
         } catch (Exception e) {
             // Netty's bind().sync() rethrows the socket's checked exception (BindException) undeclared.
             if (e instanceof SocketException) {
-                cli.err().println("run: cannot listen on " + ProxyServer.listenAddress(cfg) + ": " + e.getMessage());
+                cli.err().println("run: cannot listen on " + ProxyServer.listenAddress(cfg) + " or the admin port "
+                        + cfg.admin().port() + ": " + e.getMessage());
                 cli.err().flush();
                 return EXIT_START_FAILED;
             }
             throw e;
         }
+        // SIGHUP is the traditional "reload your configuration" (SPEC §6.6); sun.misc.Signal is the JDK's only way to catch it.
+        Signal.handle(new Signal("HUP"), signal -> {
+            AdminState.ReloadOutcome outcome = app.state().reload();
+            if (outcome.success()) {
+                LOG.info("SIGHUP: configuration reloaded");
+            } else {
+                LOG.warn("SIGHUP: reload failed, the previous policy stays in force: {}", outcome.errors());
+            }
+        });
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 LOG.info("stopping");
-                server.stop(cfg.timeouts().drain());
+                app.stop(cfg.timeouts().drain());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
@@ -65,5 +81,17 @@ final class RunCommand implements Callable<Integer> {
         }, "shutdown"));
         stopped.await();
         return Cli.EXIT_OK;
+    }
+
+    private static AdminState.Loaded toLoaded(EffectivePolicy p) {
+        return new AdminState.Loaded(p.policy().spec(), p.warnings(), p.resolverHosts());
+    }
+
+    private static AdminState.Loaded reload(Path config) throws AdminState.ReloadException {
+        try {
+            return toLoaded(new ConfigPolicyLoader().load(config));
+        } catch (PolicyLoadException e) {
+            throw new AdminState.ReloadException(e.errors());
+        }
     }
 }

@@ -8,6 +8,8 @@ import io.acrproxy.core.observe.AccessLog;
 import io.acrproxy.server.ProxyServer;
 import io.acrproxy.server.config.LoadedPolicy;
 import io.acrproxy.server.config.PolicySpecs;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -18,6 +20,7 @@ import org.slf4j.LoggerFactory;
 /** A proxy started in-process from YAML, on 127.0.0.1 and an ephemeral port, with its access log captured. */
 final class ProxyFixture implements AutoCloseable {
     final ProxyServer server;
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ListAppender<ILoggingEvent> accessLog = new ListAppender<>();
     private final Logger logger = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER_NAME);
 
@@ -25,7 +28,8 @@ final class ProxyFixture implements AutoCloseable {
         LoadedPolicy loaded = PolicySpecs.load(yaml, dir);
         accessLog.start();
         logger.addAppender(accessLog);
-        server = ProxyServer.start(loaded.config(), new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), loaded.spec(), dns);
+        server = ProxyServer.start(loaded.config(), new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), loaded.spec(), dns,
+                registry);
     }
 
     InetSocketAddress address() {

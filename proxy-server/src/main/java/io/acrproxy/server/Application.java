@@ -1,0 +1,122 @@
+package io.acrproxy.server;
+
+import io.acrproxy.core.dns.HostResolver;
+import io.acrproxy.server.admin.AdminServer;
+import io.acrproxy.server.admin.AdminState;
+import io.acrproxy.server.admin.PolicyMetrics;
+import io.acrproxy.server.config.ProxyConfig;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The whole running product: the proxy, its meters (data plane, policy, JVM, Netty) in a Prometheus
+ * registry, and the admin endpoints. {@code run} starts one; tests start one on ephemeral ports.
+ */
+public final class Application implements AutoCloseable {
+    private final ProxyServer proxy;
+    private final AdminServer admin;
+    private final AdminState state;
+    private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics gcMetrics;
+
+    private Application(ProxyServer proxy, AdminServer admin, AdminState state, PrometheusMeterRegistry registry,
+                        JvmGcMetrics gcMetrics) {
+        this.proxy = proxy;
+        this.admin = admin;
+        this.state = state;
+        this.registry = registry;
+        this.gcMetrics = gcMetrics;
+    }
+
+    /**
+     * @param bind      where the proxy listens (the config's {@code listen}, or port 0 in tests)
+     * @param adminBind where the admin endpoints listen (the config's {@code admin}, or port 0 in tests)
+     * @param dns       a resolver instead of DNS (tests), or {@code null}
+     */
+    public static Application start(ProxyConfig config, Path configFile, AdminState.Loaded initial, AdminState.Reloader reloader,
+                                    InetSocketAddress bind, InetSocketAddress adminBind, HostResolver dns)
+            throws IOException, InterruptedException {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
+        PolicyMetrics policyMetrics = new PolicyMetrics(registry, Clock.systemUTC());
+
+        ProxyServer proxy = ProxyServer.start(config, bind, initial.spec(), dns, registry);
+        new NettyEventExecutorMetrics(proxy.workers()).bindTo(registry);
+        policyMetrics.loaded(proxy.policies().get());
+        AdminState.Reloader counted = () -> {
+            try {
+                return reloader.load();
+            } catch (AdminState.ReloadException e) {
+                policyMetrics.failed(proxy.policies().get());
+                throw e;
+            }
+        };
+        AdminState state = new AdminState(configFile, initial, counted, spec -> {
+            try {
+                policyMetrics.loaded(proxy.install(spec));
+            } catch (IllegalArgumentException e) {
+                policyMetrics.failed(proxy.policies().get());
+                throw e;
+            }
+        }, Clock.systemUTC());
+        AdminServer admin;
+        try {
+            admin = AdminServer.start(adminBind, registry, proxy, state);
+        } catch (IOException | RuntimeException e) {
+            proxy.stop(Duration.ZERO);
+            throw e;
+        }
+        return new Application(proxy, admin, state, registry, gc);
+    }
+
+    public ProxyServer proxy() {
+        return proxy;
+    }
+
+    public AdminServer admin() {
+        return admin;
+    }
+
+    public AdminState state() {
+        return state;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Stops the admin endpoints, then the proxy (draining for up to {@code drain}). */
+    public void stop(Duration drain) throws InterruptedException {
+        admin.close();
+        proxy.stop(drain);
+        gcMetrics.close();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop(Duration.ZERO);
+    }
+}

@@ -1,0 +1,42 @@
+package io.acrproxy.server.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.acrproxy.policy.Policy;
+import io.acrproxy.policy.host.Authority;
+import io.acrproxy.policy.net.IpAddresses;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** {@code GET /explain?host=H&port=P[&sni=S][&client=IP][&address=IP...]}: the explain command over HTTP. */
+final class ExplainQuery {
+    private ExplainQuery() {
+    }
+
+    record Result(int status, JsonNode json) {
+    }
+
+    static Result run(String rawQuery, Policy policy, Map<String, List<InetAddress>> resolverHosts) {
+        try {
+            Query q = Query.parse(rawQuery);
+            String host = q.single("host");
+            if (host == null || host.isEmpty()) {
+                throw new Query.BadQueryException("host is required (expected /explain?host=H&port=P)");
+            }
+            int port = q.integer("port", 1, 65535, 443);
+            String target = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]:" + port : host + ":" + port;
+            Authority authority = Authority.parse(target);
+            String client = q.single("client");
+            InetAddress clientAddress = client == null ? null : IpAddresses.parse(client);
+            List<InetAddress> addresses = new ArrayList<>();
+            for (String a : q.all("address")) {
+                addresses.add(IpAddresses.parse(a));
+            }
+            Explainer.Explanation e = Explainer.explain(policy, authority, q.single("sni"), clientAddress, addresses, resolverHosts);
+            return new Result(200, e.json());
+        } catch (IllegalArgumentException e) { // bad query, host, port or address
+            return new Result(400, AdminServer.error(e.getMessage()));
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.acrproxy.server.admin;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.acrproxy.policy.Decision;
+import io.acrproxy.policy.Policy;
+import io.acrproxy.policy.Verdict;
+import io.acrproxy.policy.host.Authority;
+import io.acrproxy.policy.net.IpAddresses;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one target through every stage the policy decides (client, target, SNI, resolved addresses) and
+ * describes it as one JSON object: the {@code explain} command and {@code GET /explain} print the same.
+ * It never queries DNS: addresses come from the caller or from {@code resolver.hosts}.
+ */
+public final class Explainer {
+    private Explainer() {
+    }
+
+    /** The JSON and whether the target is allowed (report mode's would_deny counts as not allowed). */
+    public record Explanation(ObjectNode json, boolean allowed) {
+    }
+
+    /**
+     * @param client        the client address to check, or {@code null}
+     * @param sni           the ClientHello's server name, or {@code null}
+     * @param addresses     resolved addresses to check; when empty, those of {@code resolverHosts}
+     * @param resolverHosts {@code resolver.hosts}
+     */
+    public static Explanation explain(Policy policy, Authority target, String sni, InetAddress client,
+                                      List<InetAddress> addresses, Map<String, List<InetAddress>> resolverHosts) {
+        List<InetAddress> check = new ArrayList<>(addresses);
+        if (check.isEmpty() && !target.isIpLiteral()) {
+            check.addAll(resolverHosts.getOrDefault(target.host().text(), List.of()));
+        }
+        List<Stage> stages = new ArrayList<>();
+        if (client != null) {
+            stages.add(new Stage("client", client.getHostAddress(), policy.decideClient(client)));
+        }
+        stages.add(new Stage("target", target.toString(), policy.decide(target)));
+        if (sni != null || target.isIpLiteral()) {
+            stages.add(new Stage("sni", sni, policy.decideSni(target, sni)));
+        }
+        for (InetAddress address : check) {
+            stages.add(new Stage("address", IpAddresses.toText(address), policy.decideResolved(target, address)));
+        }
+        Stage deciding = deciding(stages);
+
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        out.put("target", target.toString());
+        put(out, deciding.decision());
+        out.put("stage", deciding.name());
+        ArrayNode stageArray = out.putArray("stages");
+        for (Stage s : stages) {
+            ObjectNode n = stageArray.addObject();
+            n.put("stage", s.name());
+            n.put("input", s.input());
+            put(n, s.decision());
+        }
+        if (check.isEmpty() && !target.isIpLiteral()) {
+            out.put("resolution", "not resolved: explain does not query DNS; pass an address or add the name to resolver.hosts");
+        }
+        out.put("mode", policy.mode().code());
+        out.put("policyVersion", policy.version());
+        return new Explanation(out, deciding.decision().allowed());
+    }
+
+    private static void put(ObjectNode n, Decision d) {
+        n.put("verdict", d.verdict().code());
+        n.put("reason", d.reason().code());
+        n.put("rule", d.rule());
+        n.put("message", d.message());
+    }
+
+    /** {@code host} → {@code host:443}; {@code 2001:db8::1} → {@code [2001:db8::1]:443}; anything else unchanged. */
+    public static String withDefaultPort(String target) {
+        if (target.startsWith("[")) {
+            return target.endsWith("]") ? target + ":443" : target;
+        }
+        long colons = target.chars().filter(c -> c == ':').count();
+        if (colons == 0) {
+            return target + ":443";
+        }
+        if (colons > 1 && IpAddresses.parseIpv6(target) != null) {
+            return "[" + target + "]:443";
+        }
+        return target;
+    }
+
+    /** The first stage that denies, else the first that would deny, else the target stage. */
+    private static Stage deciding(List<Stage> stages) {
+        for (Verdict v : List.of(Verdict.DENY, Verdict.WOULD_DENY)) {
+            for (Stage s : stages) {
+                if (s.decision().verdict() == v) {
+                    return s;
+                }
+            }
+        }
+        return stages.stream().filter(s -> s.name().equals("target")).findFirst().orElseThrow();
+    }
+
+    private record Stage(String name, String input, Decision decision) {
+    }
+}

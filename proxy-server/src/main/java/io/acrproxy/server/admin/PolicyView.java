@@ -1,0 +1,64 @@
+package io.acrproxy.server.admin;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.acrproxy.policy.Policy;
+import io.acrproxy.policy.PolicySpec;
+import io.acrproxy.policy.host.HostMatcher.AllowedHost;
+import io.acrproxy.policy.net.Cidr;
+import io.acrproxy.policy.servicetag.ServiceTagSelection;
+import java.time.Duration;
+import java.util.TreeSet;
+
+/** {@code GET /policy}: the effective rules, where they came from, and what to worry about (SPEC §10). */
+final class PolicyView {
+    private PolicyView() {
+    }
+
+    static ObjectNode of(Policy policy, AdminState state) {
+        PolicySpec spec = policy.spec();
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        out.put("version", policy.version());
+        out.put("mode", policy.mode().code());
+        out.put("cloud", spec.cloud().configName());
+        ObjectNode blob = out.putObject("blobStorage");
+        blob.put("mode", spec.blobStorage().mode().code());
+        spec.blobStorage().accounts().forEach(blob.putArray("accounts")::add);
+        new TreeSet<>(spec.ports()).forEach(out.putArray("ports")::add);
+        out.put("sniRequired", spec.sniRequired());
+        ArrayNode hosts = out.putArray("allowedHosts");
+        for (AllowedHost h : policy.allowedHosts()) {
+            hosts.addObject().put("pattern", h.pattern()).put("rule", h.rule());
+        }
+        ObjectNode tags = out.putObject("serviceTags");
+        ServiceTagSelection selection = policy.serviceTags();
+        if (selection != null) {
+            selection.names().forEach(tags.putArray("tags")::add);
+            tags.put("changeNumber", selection.changeNumber());
+            tags.put("cloud", selection.cloud());
+            tags.put("prefixes", selection.prefixes().size());
+        }
+        tags.put("allowIpLiterals", spec.serviceTags().allowIpLiterals());
+        tags.put("verifyResolved", spec.serviceTags().verifyResolved());
+        ObjectNode destinations = out.putObject("destinations");
+        spec.destinations().denyRanges().stream().map(Cidr::toString).forEach(destinations.putArray("denyRanges")::add);
+        destinations.put("allowPrivate", spec.destinations().allowPrivate());
+        ArrayNode warnings = out.putArray("warnings");
+        state.warnings().forEach(warnings::add);
+        policy.warnings().forEach(warnings::add);
+        ObjectNode sources = out.putObject("sources");
+        sources.put("configFile", String.valueOf(state.configFile()));
+        sources.put("loadedAt", state.loadedAt().toString());
+        sources.put("ageSeconds", Duration.between(state.loadedAt(), state.clock().instant()).toSeconds());
+        spec.endpointSets().forEach(e -> sources.withArray("endpointFiles").add(e.source()));
+        AdminState.ReloadOutcome last = state.lastReload();
+        if (last != null) {
+            ObjectNode reload = sources.putObject("lastReload");
+            reload.put("at", last.at().toString());
+            reload.put("result", last.success() ? "success" : "failure");
+            last.errors().forEach(reload.putArray("errors")::add);
+        }
+        return out;
+    }
+}

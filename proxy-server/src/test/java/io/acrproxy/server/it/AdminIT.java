@@ -1,0 +1,203 @@
+package io.acrproxy.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ProxySelector;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin endpoints of a running proxy: exact counters after a scripted sequence, report mode, reload. */
+class AdminIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static TlsOrigin origin;
+    private static int closedPort;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startOrigin() throws Exception {
+        origin = new TlsOrigin("127.0.0.26");
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.27"))) {
+            closedPort = s.getLocalPort();
+        }
+    }
+
+    @AfterAll
+    static void stopOrigin() throws IOException {
+        origin.close();
+    }
+
+    private String yaml(String extra) {
+        return """
+                registries: [{name: myregistry}]
+                extraHosts: [refused.example.org]
+                ports: [%d, %d]
+                destinations: {denyRanges: ['169.254.0.0/16']}
+                resolver: {hosts: {myregistry.azurecr.io: 127.0.0.26, evilreg.azurecr.io: 127.0.0.26, refused.example.org: 127.0.0.27}}
+                %s
+                """.formatted(origin.port(), closedPort, extra);
+    }
+
+    @Test
+    void metricsCountEachOutcomeByLabel() throws Exception {
+        try (AppFixture f = new AppFixture(yaml(""), dir, new ProxyServerIT.FailingResolver())) {
+            // allowed
+            HttpClient client = HttpClient.newBuilder().proxy(ProxySelector.of(f.proxyAddress()))
+                    .sslContext(TestTls.get().clientContext()).build();
+            assertThat(client.send(HttpRequest.newBuilder(URI.create("https://myregistry.azurecr.io:" + origin.port() + "/v2/")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            // denied host, denied port, upstream refused
+            for (String target : List.of("evilreg.azurecr.io:" + origin.port(), "myregistry.azurecr.io:8443", "refused.example.org:" + closedPort)) {
+                try (RawProxyClient raw = new RawProxyClient(f.proxyAddress())) {
+                    raw.send("CONNECT " + target + " HTTP/1.1\r\n\r\n").readResponse();
+                }
+            }
+            // SNI mismatch
+            try (RawProxyClient raw = new RawProxyClient(f.proxyAddress())) {
+                raw.send("CONNECT myregistry.azurecr.io:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
+                SSLSocket tls = (SSLSocket) TestTls.get().clientContext().getSocketFactory()
+                        .createSocket(raw.socket, "evilreg.azurecr.io", origin.port(), false);
+                SSLParameters params = tls.getSSLParameters();
+                params.setServerNames(List.of(new SNIHostName("evilreg.azurecr.io")));
+                tls.setSSLParameters(params);
+                assertThatThrownBy(tls::startHandshake).isInstanceOf(SSLHandshakeException.class);
+            }
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                Map<String, Double> m = scrape(f);
+                assertThat(m.get("acrproxy_requests_total{result=\"allowed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_requests_total{result=\"denied\"}")).isEqualTo(3.0);
+                assertThat(m.get("acrproxy_requests_total{result=\"failed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_denied_requests_total{reason=\"host_not_allowed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_denied_requests_total{reason=\"port_not_allowed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_denied_requests_total{reason=\"sni_mismatch\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_denied_requests_total{reason=\"ip_literal_not_allowed\"}")).isEqualTo(0.0);
+                assertThat(m.get("acrproxy_upstream_failures_total{reason=\"connect_refused\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_would_deny_requests_total{reason=\"host_not_allowed\"}")).isEqualTo(0.0);
+                // The SNI-mismatch tunnel had connected upstream too (the hello is read after the 200).
+                assertThat(m.get("acrproxy_upstream_connect_seconds_count")).isEqualTo(2.0);
+                assertThat(m).containsKey("jvm_memory_used_bytes{area=\"heap\",id=\"G1 Eden Space\"}");
+            });
+            String policyVersion = f.app.proxy().policies().get().version();
+            assertThat(scrape(f)).containsKey("acrproxy_policy_info{blob_mode=\"none\",mode=\"enforce\",version=\"" + policyVersion + "\"}");
+
+            JsonNode blocked = JSON.readTree(f.admin("GET", "/blocked").body());
+            assertThat(blocked.get("mostFrequent").findValuesAsText("host")).contains("evilreg.azurecr.io", "myregistry.azurecr.io");
+            assertThat(blocked.get("mostRecent").findValuesAsText("reason")).contains("host_not_allowed", "port_not_allowed", "sni_mismatch");
+        }
+    }
+
+    @Test
+    void openMetricsByContentNegotiation() throws Exception {
+        try (AppFixture f = new AppFixture(yaml(""), dir, new ProxyServerIT.FailingResolver())) {
+            HttpResponse<String> om = f.admin("GET", "/metrics", "application/openmetrics-text; version=1.0.0");
+            assertThat(om.headers().firstValue("Content-Type").orElse("")).startsWith("application/openmetrics-text");
+            assertThat(om.body()).contains("# EOF");
+            HttpResponse<String> text = f.admin("GET", "/metrics");
+            assertThat(text.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
+        }
+    }
+
+    @Test
+    void reportModeLetsADeniedHostThroughAndCountsIt() throws Exception {
+        try (AppFixture f = new AppFixture(yaml("mode: report"), dir, new ProxyServerIT.FailingResolver())) {
+            HttpClient client = HttpClient.newBuilder().proxy(ProxySelector.of(f.proxyAddress()))
+                    .sslContext(TestTls.get().clientContext()).build();
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("https://evilreg.azurecr.io:" + origin.port() + "/v2/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                Map<String, Double> m = scrape(f);
+                assertThat(m.get("acrproxy_would_deny_requests_total{reason=\"host_not_allowed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_requests_total{result=\"allowed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_denied_requests_total{reason=\"host_not_allowed\"}")).isEqualTo(0.0);
+            });
+            JsonNode blocked = JSON.readTree(f.admin("GET", "/blocked").body());
+            assertThat(blocked.get("mostRecent").get(0).get("decision").asText()).isEqualTo("would_deny");
+        }
+    }
+
+    @Test
+    void explainPolicyHealthAndBadInput() throws Exception {
+        try (AppFixture f = new AppFixture(yaml(""), dir, new ProxyServerIT.FailingResolver())) {
+            assertThat(f.admin("GET", "/healthz").statusCode()).isEqualTo(200);
+            assertThat(f.admin("GET", "/readyz").statusCode()).isEqualTo(200);
+            JsonNode explain = JSON.readTree(f.admin("GET", "/explain?host=evilreg.azurecr.io&port=" + origin.port()).body());
+            assertThat(explain.get("reason").asText()).isEqualTo("host_not_allowed");
+            JsonNode sni = JSON.readTree(f.admin("GET", "/explain?host=myregistry.azurecr.io&port=" + origin.port() + "&sni=x.example").body());
+            assertThat(sni.get("reason").asText()).isEqualTo("sni_mismatch");
+            for (String bad : List.of("/explain", "/explain?host=127.1", "/explain?host=a.io&port=0", "/explain?host=a.io&port=x",
+                    "/explain?host=a.io&client=nope", "/explain?host=a.io&host=b.io", "/blocked?limit=0", "/explain?host=a.io%25")) {
+                HttpResponse<String> r = f.admin("GET", bad);
+                assertThat(r.statusCode()).as(bad).isEqualTo(400);
+                assertThat(JSON.readTree(r.body()).get("error").asText()).as(bad).isNotBlank();
+            }
+            assertThat(f.admin("POST", "/metrics").statusCode()).isEqualTo(405);
+            assertThat(f.admin("GET", "/reload").statusCode()).isEqualTo(405);
+            JsonNode policy = JSON.readTree(f.admin("GET", "/policy").body());
+            assertThat(policy.get("version").asText()).isEqualTo(f.app.proxy().policies().get().version());
+            assertThat(policy.get("allowedHosts").findValuesAsText("pattern")).contains("myregistry.azurecr.io", "refused.example.org");
+        }
+    }
+
+    @Test
+    void reloadSwapsThePolicyAndNeverFailsOpen() throws Exception {
+        try (AppFixture f = new AppFixture(yaml(""), dir, new ProxyServerIT.FailingResolver())) {
+            String before = f.app.proxy().policies().get().version();
+            Files.writeString(f.configFile, yaml("").replace("registries: [{name: myregistry}]", "registries: [{name: My_Reg}]"));
+            HttpResponse<String> failed = f.admin("POST", "/reload");
+            assertThat(failed.statusCode()).isEqualTo(422);
+            assertThat(failed.body()).contains("registries[0].name");
+            assertThat(f.app.proxy().policies().get().version()).isEqualTo(before);
+            assertThat(scrape(f).get("acrproxy_policy_reloads_total{result=\"failure\",source=\"config\"}")).isEqualTo(1.0);
+
+            Files.writeString(f.configFile, yaml("").replace("[{name: myregistry}]", "[{name: myregistry}, {name: evilreg}]"));
+            HttpResponse<String> ok = f.admin("POST", "/reload");
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(f.app.proxy().policies().get().version()).isNotEqualTo(before);
+            try (RawProxyClient raw = new RawProxyClient(f.proxyAddress())) {
+                assertThat(raw.send("CONNECT evilreg.azurecr.io:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse().status()).isEqualTo(200);
+            }
+            assertThat(JSON.readTree(f.admin("GET", "/policy").body()).get("sources").get("lastReload").get("result").asText()).isEqualTo("success");
+        }
+    }
+
+    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\\{[^}]*})?) (\\S+)$");
+
+    /** The text exposition as sample → value. */
+    private static Map<String, Double> scrape(AppFixture f) throws Exception {
+        Map<String, Double> out = new java.util.HashMap<>();
+        for (String line : f.admin("GET", "/metrics").body().split("\n")) {
+            Matcher m = SAMPLE.matcher(line);
+            if (!line.startsWith("#") && m.matches()) {
+                out.put(m.group(1), Double.parseDouble(m.group(2)));
+            }
+        }
+        return out;
+    }
+}
