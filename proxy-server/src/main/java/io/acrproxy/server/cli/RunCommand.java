@@ -1,5 +1,6 @@
 package io.acrproxy.server.cli;
 
+import ch.qos.logback.classic.LoggerContext;
 import io.acrproxy.server.Application;
 import io.acrproxy.server.ProxyServer;
 import io.acrproxy.server.admin.AdminState;
@@ -73,9 +74,14 @@ final class RunCommand implements Callable<Integer> {
             try {
                 LOG.info("stopping");
                 app.stop(cfg.timeouts().drain());
+                LOG.info("stopped");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
+                // Flushes the asynchronous access-log appender: the last tunnels' lines must not be lost.
+                if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
+                    logback.stop();
+                }
                 stopped.countDown();
             }
         }, "shutdown"));
