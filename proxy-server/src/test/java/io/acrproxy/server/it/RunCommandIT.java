@@ -31,8 +31,11 @@ class RunCommandIT {
     void theJarServesAndStopsOnSigterm() throws Exception {
         Path jar = RepositoryRoot.find().resolve("proxy-server/target/acr-egress-proxy.jar");
         int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+        int adminPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+             ServerSocket adminProbe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             port = probe.getLocalPort();
+            adminPort = adminProbe.getLocalPort();
         }
         Path config = dir.resolve("proxy.yaml");
         Files.writeString(config, """
@@ -40,7 +43,7 @@ class RunCommandIT {
                 admin: {port: %d}
                 presets: [mcr]
                 timeouts: {drain: 2s}
-                """.formatted(port, port + 1 > 65535 ? port - 1 : port + 1));
+                """.formatted(port, adminPort));
         Process proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString(), "run", "--config", config.toString()).start();
         List<String> stdout = new CopyOnWriteArrayList<>();
@@ -48,7 +51,7 @@ class RunCommandIT {
         pump(proxy.getInputStream(), stdout);
         pump(proxy.getErrorStream(), stderr);
         try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> stderr.stream().anyMatch(l -> l.contains("listening on")));
+            await().atMost(Duration.ofSeconds(30)).until(() -> stderr.stream().anyMatch(l -> l.contains("admin endpoints on")));
             assertThat(String.join("\n", stderr)).containsPattern("with transport (epoll|nio)");
 
             try (RawProxyClient client = new RawProxyClient(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port))) {
