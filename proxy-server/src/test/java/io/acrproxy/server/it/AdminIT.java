@@ -187,6 +187,32 @@ class AdminIT {
         }
     }
 
+    @Test
+    void everyMetricTheDashboardAndAlertsUseIsExposed() throws Exception {
+        try (AppFixture f = new AppFixture(yaml(""), dir, new ProxyServerIT.FailingResolver())) {
+            java.util.Set<String> exposed = new java.util.HashSet<>();
+            for (String line : f.admin("GET", "/metrics").body().split("\n")) {
+                if (line.startsWith("# TYPE ")) {
+                    String name = line.split(" ")[2];
+                    exposed.add(name);
+                    for (String suffix : List.of("_bucket", "_count", "_sum", "_total")) {
+                        exposed.add(name + suffix);
+                    }
+                }
+            }
+            Path root = io.acrproxy.server.RepositoryRoot.find();
+            String artifacts = Files.readString(root.resolve("docker/grafana-dashboard.json"))
+                    + Files.readString(root.resolve("docker/prometheus-alerts.yml"));
+            Matcher m = Pattern.compile("\\b((?:acrproxy|jvm|process|netty|system)_[a-z_]+)").matcher(artifacts);
+            java.util.Set<String> used = new java.util.TreeSet<>();
+            while (m.find()) {
+                used.add(m.group(1));
+            }
+            assertThat(used).isNotEmpty();
+            assertThat(used).allSatisfy(name -> assertThat(exposed).as("exposed metric names").contains(name));
+        }
+    }
+
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\\{[^}]*})?) (\\S+)$");
 
     /** The text exposition as sample → value. */
