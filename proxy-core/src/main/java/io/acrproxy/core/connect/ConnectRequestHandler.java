@@ -119,7 +119,7 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
         // Bytes pipelined behind the head stay in the decoder until the tunnel is ready for them.
         ctx.channel().config().setAutoRead(false);
         if (target.host() instanceof IpLiteral ip) {
-            connect(ctx, policy, target, decision, List.of(ip.address()));
+            connect(ctx, policy, target, List.of(ip.address()));
         } else {
             long resolveStarted = plane.nanoClock().getAsLong();
             Future<List<InetAddress>> lookup = plane.resolver().resolve(target.host().text(), ctx.channel().eventLoop());
@@ -135,13 +135,13 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
                             + (reason == Reason.DNS_TIMEOUT ? "the DNS query timed out" : "no such name or no answer") + ")");
                     return;
                 }
-                connect(ctx, policy, target, decision, lookup.getNow());
+                connect(ctx, policy, target, lookup.getNow());
             });
         }
     }
 
     /** Filters the addresses (SPEC §6.5) and connects to the first checked one that accepts. */
-    private void connect(ChannelHandlerContext ctx, Policy policy, Authority target, Decision decision, List<InetAddress> resolved) {
+    private void connect(ChannelHandlerContext ctx, Policy policy, Authority target, List<InetAddress> resolved) {
         List<InetSocketAddress> checked = new ArrayList<>(resolved.size());
         Decision lastRefusal = null;
         for (InetAddress address : resolved) {
