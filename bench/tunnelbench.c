@@ -1078,9 +1078,11 @@ static int cmd_idle(struct opts *o) {
             s.errors ? ", last: " : "", s.errors ? s.lasterr : "", o->settle);
     nb_watch(&s, o->settle);
     long rss1 = proc_rss_kib(o->pid), fd1 = proc_fd_count(o->pid);
+    long rss1b = rss1;
     if (o->peak_cmd) {
         int rc = system(o->peak_cmd);
         if (rc != 0) fprintf(stderr, "idle: --peak-cmd exited with %d\n", rc);
+        rss1b = proc_rss_kib(o->pid);   /* what the command itself (e.g. a full GC) added */
     }
     long still = s.held;
     /* Close them all, then wait until the proxy has closed its side too. */
@@ -1093,9 +1095,9 @@ static int cmd_idle(struct opts *o) {
     sleep_s(o->settle);
     long rss2 = proc_rss_kib(o->pid), fd2 = proc_fd_count(o->pid);
     printf("RESULT label=%s mode=idle tunnels=%ld held_at_peak=%ld open_secs=%.2f close_secs=%.2f proxy_cpu_open=%.3f "
-           "rss_before_kib=%ld rss_peak_kib=%ld rss_after_kib=%ld growth_mib=%.1f kib_per_tunnel=%.2f "
+           "rss_before_kib=%ld rss_peak_kib=%ld rss_after_peak_cmd_kib=%ld rss_after_kib=%ld growth_mib=%.1f kib_per_tunnel=%.2f "
            "after_minus_before_mib=%.1f fds_before=%ld fds_peak=%ld fds_after=%ld errors=%ld\n",
-           o->label, opened, still, t_open, t_close, cpu_open, rss0, rss1, rss2, (double)(rss1 - rss0) / 1024,
+           o->label, opened, still, t_open, t_close, cpu_open, rss0, rss1, rss1b, rss2, (double)(rss1 - rss0) / 1024,
            opened ? (double)(rss1 - rss0) / (double)opened : -1, (double)(rss2 - rss0) / 1024, fd0, fd1, fd2, s.errors);
     if (s.errors) fprintf(stderr, "idle: %ld errors, last: %s\n", s.errors, s.lasterr);
     return opened == o->count ? 0 : 1;
