@@ -114,7 +114,11 @@ public final class ClientHelloParser {
             p = need(p, 4, end, "extension header");
             int type = buf.getUnsignedShort(p - 4);
             int length = buf.getUnsignedShort(p - 2);
-            int dataEnd = need(p, length, end, "extension " + hex4(type));
+            // The name is only built when the check fails: this loop runs for every extension of every hello.
+            if (length > end - p) {
+                need(p, length, end, "extension " + hex4(type));
+            }
+            int dataEnd = p + length;
             if (type == EXTENSION_SERVER_NAME) {
                 if (serverNameSeen) {
                     throw malformed("duplicate server_name extension");
