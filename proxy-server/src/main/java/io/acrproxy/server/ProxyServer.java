@@ -10,6 +10,7 @@ import io.acrproxy.core.observe.BlockedTargets;
 import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.observe.ProxyMetrics;
 import io.acrproxy.core.transport.Transport;
+import io.acrproxy.core.tunnel.OpenTunnels;
 import io.acrproxy.core.tunnel.UpstreamConnector;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
@@ -51,12 +52,16 @@ public final class ProxyServer implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final ConnectionEvents events;
+    private final OpenTunnels tunnels;
+    private final boolean revokeOnReload;
     private final Set<InetSocketAddress> ownAddresses;
 
     private ProxyServer(Transport transport, EventLoopGroup acceptor, EventLoopGroup workers, HostResolver resolver,
-                        ChannelGroup clients, Channel server, PolicyHolder policies, ConnectionEvents events,
-                        Set<InetSocketAddress> ownAddresses) {
-        this.events = events;
+                        ChannelGroup clients, Channel server, PolicyHolder policies, DataPlane plane,
+                        Set<InetSocketAddress> ownAddresses, boolean revokeOnReload) {
+        this.events = plane.events();
+        this.tunnels = plane.tunnels();
+        this.revokeOnReload = revokeOnReload;
         this.ownAddresses = ownAddresses;
         this.transport = transport;
         this.acceptor = acceptor;
@@ -90,6 +95,7 @@ public final class ProxyServer implements AutoCloseable {
                     new UpstreamConnector(transport, config.timeouts().upstreamConnect()),
                     new ConnectionEvents(new AccessLog(System::nanoTime), new ProxyMetrics(registry),
                             new BlockedTargets(BLOCKED_TABLE_SIZE), Clock.systemUTC()),
+                    new OpenTunnels(),
                     clients, Clock.systemUTC(), System::nanoTime,
                     config.timeouts().requestHeader(), config.limits().maxHeaderBytes(),
                     config.sni().inspectTimeout(), config.sni().maxClientHelloBytes(), config.timeouts().idle());
@@ -109,7 +115,8 @@ public final class ProxyServer implements AutoCloseable {
             server.config().setAutoRead(true);
             LOG.info("listening on {} with transport {}, policy {} ({} mode)", bound, transport.configName(),
                     policies.get().version(), policies.get().mode().code());
-            return new ProxyServer(transport, acceptor, workers, resolver, clients, server, policies, plane.events(), own);
+            return new ProxyServer(transport, acceptor, workers, resolver, clients, server, policies, plane, own,
+                    config.revokeOnReload());
         } catch (RuntimeException | InterruptedException e) {
             resolver.close();
             acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -145,6 +152,15 @@ public final class ProxyServer implements AutoCloseable {
         Policy next = Policy.compile(withOwn(spec, ownAddresses));
         policies.swap(next);
         LOG.info("policy {} in force ({} mode)", next.version(), next.mode().code());
+        if (revokeOnReload) {
+            int revoked = tunnels.revoke(next);
+            for (int i = 0; i < revoked; i++) {
+                events.metrics().tunnelRevoked();
+            }
+            if (revoked > 0) {
+                LOG.info("revokeOnReload: closed {} open tunnel(s) that policy {} no longer allows", revoked, next.version());
+            }
+        }
         return next;
     }
 

@@ -2,6 +2,7 @@ package io.acrproxy.core.connect;
 
 import io.acrproxy.core.dns.HostResolver;
 import io.acrproxy.core.observe.ConnectionEvents;
+import io.acrproxy.core.tunnel.OpenTunnels;
 import io.acrproxy.core.tunnel.UpstreamConnector;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.source.PolicyHolder;
@@ -25,6 +26,7 @@ public record DataPlane(
         HostResolver resolver,
         UpstreamConnector connector,
         ConnectionEvents events,
+        OpenTunnels tunnels,
         ChannelGroup clients,
         Clock clock,
         LongSupplier nanoClock,

@@ -3,6 +3,7 @@ package io.acrproxy.core.connect;
 import io.acrproxy.core.observe.TunnelRecord;
 import io.acrproxy.core.tunnel.ClientHelloInspector;
 import io.acrproxy.core.tunnel.ClientHelloListener;
+import io.acrproxy.core.tunnel.OpenTunnels;
 import io.acrproxy.core.tunnel.Relay;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.host.Authority;
@@ -68,6 +69,8 @@ final class TunnelStarter implements ClientHelloListener {
         relayStarted = true;
         plane.events().decided(record);
         plane.events().tunnelStarted(record);
+        plane.tunnels().add(new OpenTunnels.Tunnel(client, target,
+                ((java.net.InetSocketAddress) upstream.remoteAddress()).getAddress(), accepted.serverName()));
         Relay.start(client, upstream, plane.idleTimeout(), result -> {
             plane.events().tunnelEnded(record, result.bytesUpstream(), result.bytesDownstream(), result.duration().toNanos());
             plane.events().closed(record);

@@ -32,7 +32,11 @@ final class RawProxyClient implements AutoCloseable {
 
     /** Reads a response head (up to the blank line) and, when it has a Content-Length, its body. */
     Response readResponse() throws IOException {
-        InputStream in = socket.getInputStream();
+        return readResponse(socket.getInputStream());
+    }
+
+    /** Reads one response from any stream, e.g. an HTTP exchange inside a TLS tunnel. */
+    static Response readResponse(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         while (matched < 4) {

@@ -16,10 +16,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TlsOrigin implements AutoCloseable {
     private final HttpsServer server;
     private final AtomicInteger requests = new AtomicInteger();
+    private final java.util.concurrent.ExecutorService executor;
 
     public TlsOrigin(String loopbackAddress) throws Exception {
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(loopbackAddress), 0), 50);
         server.setHttpsConfigurator(new HttpsConfigurator(TestTls.get().serverContext()));
+        // Without an executor the JDK server reads each request on its one dispatcher thread, so a client that
+        // holds a connection open would stall every other connection's TLS handshake.
+        executor = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "tls-origin");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
         server.createContext("/", exchange -> {
             requests.incrementAndGet();
             byte[] body = ("{\"origin\":\"" + exchange.getRequestHeaders().getFirst("Host") + "\",\"path\":\""
@@ -49,5 +58,6 @@ public final class TlsOrigin implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.stop(0);
+        executor.shutdownNow();
     }
 }
