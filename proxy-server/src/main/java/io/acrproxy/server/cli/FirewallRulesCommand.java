@@ -20,7 +20,7 @@ final class FirewallRulesCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--format", defaultValue = "text", paramLabel = "FORMAT",
-            description = "text, json, or nsg (Azure NSG outbound security rules using service tags; FQDNs cannot be expressed there)")
+            description = "text, json, or nsg (az network nsg rule create lines, one per service tag; FQDNs cannot be expressed there)")
     Format format;
 
     private final Cli cli;
@@ -39,7 +39,7 @@ final class FirewallRulesCommand implements Callable<Integer> {
         switch (format) {
             case text -> printText(rules, cli.out());
             case json -> cli.printJson(json(rules));
-            case nsg -> cli.printJson(nsg(rules));
+            case nsg -> printNsg(rules, cli.out());
         }
         return Cli.EXIT_OK;
     }
@@ -73,26 +73,26 @@ final class FirewallRulesCommand implements Callable<Integer> {
         return root;
     }
 
-    /** Outbound rules in the shape of an ARM {@code securityRules} array, one per selected service tag. */
-    private static ObjectNode nsg(FirewallRules rules) {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        ObjectNode root = f.objectNode();
-        ArrayNode securityRules = root.putArray("securityRules");
+    /**
+     * Ready-to-paste {@code az network nsg rule create} lines, one outbound rule per selected service tag (an
+     * NSG takes service tags directly but cannot filter by name, so FQDNs appear only as comments).
+     */
+    private static void printNsg(FirewallRules rules, PrintWriter out) {
+        String ports = rules.ports().stream().map(String::valueOf).collect(Collectors.joining(" "));
+        out.println("# Outbound NSG rules for the proxy host's subnet. Set RESOURCE_GROUP and NSG_NAME first.");
+        if (rules.tags().isEmpty()) {
+            out.println("# no service tags are configured: an NSG cannot allow FQDNs; use --format text or json with a firewall");
+            out.println("# that filters by name (e.g. Azure Firewall application rules) for:");
+            rules.fqdns().forEach(f -> out.println("#   " + f.fqdn()));
+        }
         int priority = 100;
         for (String tag : rules.tags()) {
-            ObjectNode rule = securityRules.addObject();
-            rule.put("name", "acr-egress-proxy-" + tag.replace('.', '-'));
-            ObjectNode props = rule.putObject("properties");
-            props.put("direction", "Outbound").put("access", "Allow").put("protocol", "Tcp").put("priority", priority++)
-                    .put("sourceAddressPrefix", "VirtualNetwork").put("sourcePortRange", "*")
-                    .put("destinationAddressPrefix", tag);
-            rules.ports().forEach(p -> props.withArray("destinationPortRanges").add(String.valueOf(p)));
+            out.println("az network nsg rule create --resource-group \"$RESOURCE_GROUP\" --nsg-name \"$NSG_NAME\""
+                    + " --name acr-egress-proxy-" + tag.replace('.', '-') + " --priority " + priority++
+                    + " --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes " + tag
+                    + " --destination-port-ranges " + ports);
         }
-        ArrayNode notes = root.putArray("notes");
-        if (rules.tags().isEmpty()) {
-            notes.add("no service tags are configured: an NSG cannot allow FQDNs; use the text or json format with a firewall that filters by name");
-        }
-        rules.notes().forEach(notes::add);
-        return root;
+        rules.notes().forEach(n -> out.println("# note: " + n));
+        out.flush();
     }
 }

@@ -188,7 +188,28 @@ class CliTest {
 
         out.getBuffer().setLength(0);
         assertThat(run("firewall-rules", "--config", config.toString(), "--format", "nsg")).isZero();
-        assertThat(outJson().get("notes").get(0).asText()).contains("no service tags are configured");
+        assertThat(out.toString()).contains("# no service tags are configured").doesNotContain("az network nsg rule create");
+    }
+
+    @Test
+    void firewallRulesListServiceTagPrefixesAndNsgLines() throws IOException {
+        write("tags.json", """
+                {"changeNumber": 9, "cloud": "Public", "values": [
+                  {"name": "AzureContainerRegistry.EastUS", "properties": {"addressPrefixes": ["20.42.0.0/16", "2603:1030:210::/48"]}}]}
+                """);
+        Path withTags = write("tags.yaml", """
+                registries: [{name: myregistry}]
+                serviceTags: {source: tags.json, tags: [AzureContainerRegistry.EastUS], allowIpLiterals: true}
+                """);
+        assertThat(run("firewall-rules", "--config", withTags.toString(), "--format", "json")).isZero();
+        assertThat(outJson().get("ipPrefixes").toString()).isEqualTo("[\"20.42.0.0/16\",\"2603:1030:210::/48\"]");
+        assertThat(outJson().get("serviceTags").toString()).isEqualTo("[\"AzureContainerRegistry.EastUS\"]");
+
+        out.getBuffer().setLength(0);
+        assertThat(run("firewall-rules", "--config", withTags.toString(), "--format", "nsg")).isZero();
+        assertThat(out.toString()).contains("az network nsg rule create --resource-group \"$RESOURCE_GROUP\" --nsg-name \"$NSG_NAME\""
+                + " --name acr-egress-proxy-AzureContainerRegistry-EastUS --priority 100 --direction Outbound --access Allow"
+                + " --protocol Tcp --destination-address-prefixes AzureContainerRegistry.EastUS --destination-port-ranges 443");
     }
 
     @Test
