@@ -238,6 +238,49 @@ class AdminIT {
         }
     }
 
+    @Test
+    void ipLiteralConnectNeedsAServiceTagAndAnAllowedServerName() throws Exception {
+        Files.writeString(dir.resolve("tags.json"), """
+                {"changeNumber": 1, "cloud": "Public", "values": [
+                  {"name": "AzureContainerRegistry.EastUS", "properties": {"addressPrefixes": ["127.0.0.26/32"]}}]}
+                """);
+        String config = yaml("serviceTags: {source: tags.json, tags: [AzureContainerRegistry.EastUS], allowIpLiterals: true}");
+        try (AppFixture f = new AppFixture(config, dir, new ProxyServerIT.FailingResolver())) {
+            try (RawProxyClient raw = new RawProxyClient(f.proxyAddress())) {
+                RawProxyClient.Response r = raw.send("CONNECT 127.0.0.26:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
+                assertThat(r.status()).isEqualTo(200);
+                SSLSocket tls = (SSLSocket) TestTls.get().clientContext().getSocketFactory()
+                        .createSocket(raw.socket, "myregistry.azurecr.io", origin.port(), false);
+                SSLParameters params = tls.getSSLParameters();
+                params.setServerNames(List.of(new SNIHostName("myregistry.azurecr.io")));
+                params.setEndpointIdentificationAlgorithm("HTTPS");
+                tls.setSSLParameters(params);
+                tls.startHandshake();
+                assertThat(get(tls, "myregistry.azurecr.io").status()).isEqualTo(200);
+            }
+            try (RawProxyClient raw = new RawProxyClient(f.proxyAddress())) {
+                raw.send("CONNECT 127.0.0.26:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
+                SSLSocket tls = (SSLSocket) TestTls.get().clientContext().getSocketFactory()
+                        .createSocket(raw.socket, "evilreg.azurecr.io", origin.port(), false);
+                SSLParameters params = tls.getSSLParameters();
+                params.setServerNames(List.of(new SNIHostName("evilreg.azurecr.io")));
+                tls.setSSLParameters(params);
+                assertThatThrownBy(tls::startHandshake).isInstanceOf(SSLHandshakeException.class);
+            }
+            try (RawProxyClient raw = new RawProxyClient(f.proxyAddress())) {
+                RawProxyClient.Response r = raw.send("CONNECT 127.0.0.27:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
+                assertThat(r.status()).isEqualTo(403);
+                assertThat(r.header("Proxy-Status")).contains("error=destination_ip_prohibited");
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                Map<String, Double> m = scrape(f);
+                assertThat(m.get("acrproxy_denied_requests_total{reason=\"sni_mismatch\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_denied_requests_total{reason=\"ip_literal_not_allowed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_service_tags_change_number")).isEqualTo(1.0);
+            });
+        }
+    }
+
     /** CONNECT, then a verified TLS session with the origin through the tunnel. */
     private static SSLSocket tunnel(RawProxyClient raw, String host) throws Exception {
         assertThat(raw.send("CONNECT " + host + ":" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse().status()).isEqualTo(200);
