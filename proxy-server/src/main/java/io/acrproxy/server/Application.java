@@ -4,7 +4,10 @@ import io.acrproxy.core.dns.HostResolver;
 import io.acrproxy.server.admin.AdminServer;
 import io.acrproxy.server.admin.AdminState;
 import io.acrproxy.server.admin.PolicyMetrics;
+import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.server.config.ProxyConfig;
+import io.acrproxy.server.config.ServiceTagsSource;
+import io.acrproxy.server.source.SourceWatcher;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -21,6 +24,10 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The whole running product: the proxy, its meters (data plane, policy, JVM, Netty) in a Prometheus
@@ -32,9 +39,14 @@ public final class Application implements AutoCloseable {
     private final AdminState state;
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gcMetrics;
+    private final SourceWatcher watcher;
+    private static final Logger LOG = LoggerFactory.getLogger(Application.class);
+    /** Editors and ConfigMap updates write in several steps; reload once they have been quiet this long. */
+    static final Duration WATCH_QUIET_PERIOD = Duration.ofMillis(300);
 
     private Application(ProxyServer proxy, AdminServer admin, AdminState state, PrometheusMeterRegistry registry,
-                        JvmGcMetrics gcMetrics) {
+                        JvmGcMetrics gcMetrics, SourceWatcher watcher) {
+        this.watcher = watcher;
         this.proxy = proxy;
         this.admin = admin;
         this.state = state;
@@ -85,13 +97,39 @@ public final class Application implements AutoCloseable {
             }
         }, Clock.systemUTC());
         AdminServer admin;
+        SourceWatcher[] watcher = new SourceWatcher[1];
         try {
             admin = AdminServer.start(adminBind, registry, proxy, state);
+            watcher[0] = new SourceWatcher(watchedFiles(configFile, initial.spec(), config), WATCH_QUIET_PERIOD, () -> {
+                AdminState.ReloadOutcome outcome = state.reload();
+                if (outcome.success()) {
+                    LOG.info("reloaded after a file change: policy {}", proxy.policies().get().version());
+                    try {
+                        watcher[0].watch(watchedFiles(configFile, proxy.policies().get().spec(), config));
+                    } catch (IOException e) {
+                        LOG.warn("cannot watch the new endpoint files: {}", e.toString());
+                    }
+                } else {
+                    LOG.warn("reload after a file change failed; policy {} stays in force: {}",
+                            proxy.policies().get().version(), String.join("; ", outcome.errors()));
+                }
+            });
         } catch (IOException | RuntimeException e) {
             proxy.stop(Duration.ZERO);
             throw e;
         }
-        return new Application(proxy, admin, state, registry, gc);
+        return new Application(proxy, admin, state, registry, gc, watcher[0]);
+    }
+
+    /** The config file, the endpoint files and a service-tags file source: what a change on disk reloads. */
+    private static List<Path> watchedFiles(Path configFile, PolicySpec spec, ProxyConfig config) {
+        List<Path> files = new ArrayList<>();
+        files.add(configFile.toAbsolutePath());
+        spec.endpointSets().forEach(e -> files.add(Path.of(e.source()).toAbsolutePath()));
+        if (config.serviceTags().source() instanceof ServiceTagsSource.FileSource f) {
+            files.add(f.path().toAbsolutePath());
+        }
+        return files;
     }
 
     public ProxyServer proxy() {
@@ -112,6 +150,11 @@ public final class Application implements AutoCloseable {
 
     /** Stops the admin endpoints, then the proxy (draining for up to {@code drain}). */
     public void stop(Duration drain) throws InterruptedException {
+        try {
+            watcher.close();
+        } catch (IOException e) {
+            LOG.debug("closing the file watcher: {}", e.toString());
+        }
         admin.close();
         proxy.stop(drain);
         gcMetrics.close();

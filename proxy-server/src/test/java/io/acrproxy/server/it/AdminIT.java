@@ -222,18 +222,18 @@ class AdminIT {
         try (AppFixture f = new AppFixture(both, dir, new ProxyServerIT.FailingResolver());
              RawProxyClient toEvil = new RawProxyClient(f.proxyAddress());
              RawProxyClient toMine = new RawProxyClient(f.proxyAddress())) {
-            SSLSocket evil = tunnel(toEvil, "evilreg.azurecr.io");
-            SSLSocket mine = tunnel(toMine, "myregistry.azurecr.io");
-            assertThat(get(evil, "evilreg.azurecr.io").status()).isEqualTo(200);
-            assertThat(get(mine, "myregistry.azurecr.io").status()).isEqualTo(200);
+            SSLSocket evil = TlsTunnels.open(toEvil, "evilreg.azurecr.io", origin.port());
+            SSLSocket mine = TlsTunnels.open(toMine, "myregistry.azurecr.io", origin.port());
+            assertThat(TlsTunnels.get(evil, "evilreg.azurecr.io").status()).isEqualTo(200);
+            assertThat(TlsTunnels.get(mine, "myregistry.azurecr.io").status()).isEqualTo(200);
 
             Files.writeString(f.configFile, yaml(""));
             assertThat(f.admin("POST", "/reload").statusCode()).isEqualTo(200);
 
             // The revoked tunnel ends (EOF or reset); the other keeps flowing on the same connection.
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThatThrownBy(() -> get(evil, "evilreg.azurecr.io")).isInstanceOf(IOException.class));
-            assertThat(get(mine, "myregistry.azurecr.io").status()).isEqualTo(200);
+                    assertThatThrownBy(() -> TlsTunnels.get(evil, "evilreg.azurecr.io")).isInstanceOf(IOException.class));
+            assertThat(TlsTunnels.get(mine, "myregistry.azurecr.io").status()).isEqualTo(200);
             assertThat(scrape(f).get("acrproxy_tunnels_revoked_total")).isEqualTo(1.0);
         }
     }
@@ -256,7 +256,7 @@ class AdminIT {
                 params.setEndpointIdentificationAlgorithm("HTTPS");
                 tls.setSSLParameters(params);
                 tls.startHandshake();
-                assertThat(get(tls, "myregistry.azurecr.io").status()).isEqualTo(200);
+                assertThat(TlsTunnels.get(tls, "myregistry.azurecr.io").status()).isEqualTo(200);
             }
             try (RawProxyClient raw = new RawProxyClient(f.proxyAddress())) {
                 raw.send("CONNECT 127.0.0.26:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
@@ -281,23 +281,6 @@ class AdminIT {
         }
     }
 
-    /** CONNECT, then a verified TLS session with the origin through the tunnel. */
-    private static SSLSocket tunnel(RawProxyClient raw, String host) throws Exception {
-        assertThat(raw.send("CONNECT " + host + ":" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse().status()).isEqualTo(200);
-        SSLSocket tls = (SSLSocket) TestTls.get().clientContext().getSocketFactory().createSocket(raw.socket, host, origin.port(), false);
-        SSLParameters params = tls.getSSLParameters();
-        params.setServerNames(List.of(new SNIHostName(host)));
-        params.setEndpointIdentificationAlgorithm("HTTPS");
-        tls.setSSLParameters(params);
-        tls.startHandshake();
-        return tls;
-    }
-
-    private static RawProxyClient.Response get(SSLSocket tls, String host) throws IOException {
-        tls.getOutputStream().write(("GET /v2/ HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        tls.getOutputStream().flush();
-        return RawProxyClient.readResponse(tls.getInputStream());
-    }
 
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\\{[^}]*})?) (\\S+)$");
 

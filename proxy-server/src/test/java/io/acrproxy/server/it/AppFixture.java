@@ -24,13 +24,22 @@ final class AppFixture implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
 
     AppFixture(String yaml, Path dir, HostResolver dns) throws Exception {
-        configFile = dir.resolve("proxy.yaml");
-        Files.writeString(configFile, yaml);
+        this(write(dir.resolve("proxy.yaml"), yaml), dns);
+    }
+
+    /** From a config file that already exists (e.g. behind a ConfigMap's symlinks). */
+    AppFixture(Path existingConfig, HostResolver dns) throws Exception {
+        configFile = existingConfig;
         LoadedPolicy loaded = PolicySpecs.load(configFile);
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
         app = Application.start(loaded.config(), configFile,
                 new AdminState.Loaded(loaded.spec(), loaded.warnings(), loaded.config().resolver().hosts()),
                 this::reload, new InetSocketAddress(loopback, 0), new InetSocketAddress(loopback, 0), dns);
+    }
+
+    private static Path write(Path file, String yaml) throws IOException {
+        Files.writeString(file, yaml);
+        return file;
     }
 
     private AdminState.Loaded reload() throws AdminState.ReloadException {
