@@ -65,7 +65,7 @@ public final class ServiceTagsFetcher implements ServiceTagsCheck {
      * @param cacheFile      where the last good copy is kept, or {@code null}
      * @param client         e.g. {@link #newHttpClient()}; tests pass one trusting their certificate
      * @param clock          stamps {@link #lastSuccess()}
-     * @param requestTimeout how long to wait for the response head
+     * @param requestTimeout how long to wait for the response head, and then again at most for the body
      * @param maxBodyBytes   larger bodies are rejected
      */
     public ServiceTagsFetcher(URI url, Path cacheFile, HttpClient client, Clock clock, Duration requestTimeout,
@@ -119,6 +119,7 @@ public final class ServiceTagsFetcher implements ServiceTagsCheck {
         } catch (IOException e) {
             return failed(describe(e));
         }
+        BodyDeadline deadline = new BodyDeadline(response.body(), requestTimeout);
         try (InputStream body = response.body()) {
             int status = response.statusCode();
             if (status == HTTP_NOT_MODIFIED && etag == null && lastModified == null) {
@@ -138,9 +139,12 @@ public final class ServiceTagsFetcher implements ServiceTagsCheck {
             lastSuccess = clock.instant();
             return new CheckOutcome.Fetched(file);
         } catch (ServiceTagsFormatException e) {
-            return failed("not a usable service-tags document: " + e.getMessage());
+            return deadline.expired() ? failed("body not complete within " + requestTimeout)
+                    : failed("not a usable service-tags document: " + e.getMessage());
         } catch (IOException e) {
-            return failed(describe(e));
+            return deadline.expired() ? failed("body not complete within " + requestTimeout) : failed(describe(e));
+        } finally {
+            deadline.cancel();
         }
     }
 

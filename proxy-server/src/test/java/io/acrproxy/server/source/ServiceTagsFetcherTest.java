@@ -4,6 +4,7 @@ import static io.acrproxy.server.source.ServiceTagsJson.doc;
 import static io.acrproxy.server.source.ServiceTagsJson.parsed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.acrproxy.policy.servicetag.ServiceTagsFile;
 import io.acrproxy.policy.servicetag.ServiceTagsParser;
@@ -149,6 +150,19 @@ class ServiceTagsFetcherTest {
         ServiceTagsFetcher impatient = new ServiceTagsFetcher(server.url(), cache, client, clock, Duration.ofMillis(300), 64 * 1024);
 
         assertThat(impatient.check()).isEqualTo(new CheckOutcome.Failed(server.url() + ": no response within PT0.3S"));
+    }
+
+    @Test
+    void aBodyThatStallsAfterTheHeadTimesOut() {
+        server.serve(V1);
+        server.stallBody();
+        ServiceTagsFetcher impatient = new ServiceTagsFetcher(server.url(), cache, client, clock, Duration.ofMillis(500), 64 * 1024);
+
+        CheckOutcome outcome = assertTimeoutPreemptively(Duration.ofSeconds(20), impatient::check);
+
+        assertThat(outcome).isEqualTo(new CheckOutcome.Failed(server.url() + ": body not complete within PT0.5S"));
+        assertThat(cache).doesNotExist();
+        assertThat(tempFiles()).isEmpty();
     }
 
     @Test

@@ -35,6 +35,7 @@ final class TagsServer implements AutoCloseable {
     private volatile String etag;
     private volatile int forcedStatus;
     private volatile boolean stall;
+    private volatile boolean stallBody;
     private int version;
 
     TagsServer(SSLContext tls) throws IOException {
@@ -66,6 +67,11 @@ final class TagsServer implements AutoCloseable {
         stall = true;
     }
 
+    /** Sends the head and half of the body, then holds the rest until {@link #close()}. */
+    void stallBody() {
+        stallBody = true;
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             seen.add(new Seen(exchange.getRequestHeaders().getFirst("If-None-Match"),
@@ -92,6 +98,12 @@ final class TagsServer implements AutoCloseable {
             // Chunked (length 0): the client cannot rely on Content-Length to bound what it reads.
             exchange.sendResponseHeaders(200, 0);
             try (OutputStream out = exchange.getResponseBody()) {
+                if (stallBody) {
+                    out.write(bytes, 0, bytes.length / 2);
+                    out.flush();
+                    awaitRelease();
+                    return;
+                }
                 out.write(bytes);
             }
         }
