@@ -121,13 +121,15 @@ public final class Application implements AutoCloseable {
         return new Application(proxy, admin, state, registry, gc, watcher[0]);
     }
 
-    /** The config file, the endpoint files and a service-tags file source: what a change on disk reloads. */
+    /** The config file, the endpoint files and the service-tags file (or a URL source's cache): what a change on disk reloads. */
     private static List<Path> watchedFiles(Path configFile, PolicySpec spec, ProxyConfig config) {
         List<Path> files = new ArrayList<>();
         files.add(configFile.toAbsolutePath());
         spec.endpointSets().forEach(e -> files.add(Path.of(e.source()).toAbsolutePath()));
         if (config.serviceTags().source() instanceof ServiceTagsSource.FileSource f) {
             files.add(f.path().toAbsolutePath());
+        } else if (config.serviceTags().cacheFile() != null) {
+            files.add(config.serviceTags().cacheFile().toAbsolutePath()); // a URL source is read from its cache
         }
         return files;
     }
