@@ -93,9 +93,6 @@ public final class PolicyRefresher implements AutoCloseable {
     }
 
     private Event runCheck() {
-        if (pending != null) {
-            pending.cancel(false);
-        }
         CheckOutcome outcome;
         try {
             outcome = source.check();
@@ -125,7 +122,11 @@ public final class PolicyRefresher implements AutoCloseable {
         return event;
     }
 
+    /** Replaces any pending check, so that refreshNow() or a second start() never leaves two schedules. */
     private void schedule(Duration delay) {
+        if (pending != null) {
+            pending.cancel(false);
+        }
         nextCheckAt = machine.dueAt();
         pending = executor.schedule(this::runCheck, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
