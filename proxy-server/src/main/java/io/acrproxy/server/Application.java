@@ -7,6 +7,10 @@ import io.acrproxy.server.admin.PolicyMetrics;
 import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.server.config.ProxyConfig;
 import io.acrproxy.server.config.ServiceTagsSource;
+import io.acrproxy.policy.servicetag.ServiceTagsFile;
+import io.acrproxy.server.source.PolicyRefresher;
+import io.acrproxy.server.source.RefreshListener;
+import io.acrproxy.server.source.ServiceTagsFetcher;
 import io.acrproxy.server.source.SourceWatcher;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -24,7 +28,11 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.net.http.HttpClient;
 import java.util.ArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,13 +48,16 @@ public final class Application implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gcMetrics;
     private final SourceWatcher watcher;
+    /** Fetches a URL service-tags source on its schedule; {@code null} for file sources or none. */
+    private final PolicyRefresher refresher;
     private static final Logger LOG = LoggerFactory.getLogger(Application.class);
     /** Editors and ConfigMap updates write in several steps; reload once they have been quiet this long. */
     static final Duration WATCH_QUIET_PERIOD = Duration.ofMillis(300);
 
     private Application(ProxyServer proxy, AdminServer admin, AdminState state, PrometheusMeterRegistry registry,
-                        JvmGcMetrics gcMetrics, SourceWatcher watcher) {
+                        JvmGcMetrics gcMetrics, SourceWatcher watcher, PolicyRefresher refresher) {
         this.watcher = watcher;
+        this.refresher = refresher;
         this.proxy = proxy;
         this.admin = admin;
         this.state = state;
@@ -62,6 +73,13 @@ public final class Application implements AutoCloseable {
     public static Application start(ProxyConfig config, Path configFile, AdminState.Loaded initial, AdminState.Reloader reloader,
                                     InetSocketAddress bind, InetSocketAddress adminBind, HostResolver dns)
             throws IOException, InterruptedException {
+        return start(config, configFile, initial, reloader, bind, adminBind, dns, ServiceTagsFetcher.newHttpClient());
+    }
+
+    /** @param serviceTagsClient the HTTP client for a URL service-tags source (tests trust their own CA) */
+    public static Application start(ProxyConfig config, Path configFile, AdminState.Loaded initial, AdminState.Reloader reloader,
+                                    InetSocketAddress bind, InetSocketAddress adminBind, HostResolver dns,
+                                    HttpClient serviceTagsClient) throws IOException, InterruptedException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // promtool lints process_cpu_time_ns_total (abbreviated unit) and system_cpu_count ("_count" on a
         // gauge); process_cpu_usage and system_cpu_usage say the same in lint-clean form.
@@ -118,7 +136,67 @@ public final class Application implements AutoCloseable {
             proxy.stop(Duration.ZERO);
             throw e;
         }
-        return new Application(proxy, admin, state, registry, gc, watcher[0]);
+        PolicyRefresher refresher = startRefresher(config, state, policyMetrics, serviceTagsClient);
+        return new Application(proxy, admin, state, registry, gc, watcher[0], refresher);
+    }
+
+    /**
+     * For a URL service-tags source: fetch it now and every {@code refreshInterval} (backing off after
+     * failures). A download is written atomically to {@code cacheFile}, and the policy reloads from there, so a
+     * restart, a reload and the refresher all read the same last good copy.
+     */
+    private static PolicyRefresher startRefresher(ProxyConfig config, AdminState state, PolicyMetrics metrics, HttpClient client)
+            throws IOException {
+        if (!(config.serviceTags().source() instanceof ServiceTagsSource.UrlSource url)) {
+            return null;
+        }
+        if (config.serviceTags().cacheFile() == null) {
+            LOG.warn("serviceTags.source is a URL but serviceTags.cacheFile is not set: downloads cannot be applied; set cacheFile");
+            return null;
+        }
+        ServiceTagsFetcher fetcher = new ServiceTagsFetcher(url.url(), config.serviceTags().cacheFile(), client, Clock.systemUTC());
+        ServiceTagsFile inForce;
+        try {
+            inForce = fetcher.loadCache().orElse(null);
+        } catch (IOException e) {
+            inForce = null; // a corrupt cache is replaced by the first good download
+        }
+        PolicyRefresher refresher = new PolicyRefresher(fetcher, config.serviceTags().refreshInterval(), Clock.systemUTC(), inForce,
+                new RefreshListener() {
+                    @Override
+                    public void onChanged(ServiceTagsFile file) {
+                        AdminState.ReloadOutcome outcome = state.reloadSources();
+                        if (!outcome.success()) {
+                            // Counted as a failed check: the refresher offers the file again after a backoff.
+                            throw new IllegalStateException("new service tags (changeNumber " + file.changeNumber()
+                                    + ") do not load: " + String.join("; ", outcome.errors()));
+                        }
+                    }
+
+                    @Override
+                    public void onUnchanged() {
+                        metrics.serviceTagsChecked();
+                    }
+
+                    @Override
+                    public void onFailed(String reason) {
+                        metrics.serviceTagsCheckFailed();
+                        LOG.warn("service tags from {} not refreshed; the tags in force stay: {}", url.url(), reason);
+                    }
+                });
+        refresher.start(false);
+        refresher.refreshNow();
+        // POST /reload and SIGHUP "reload everything now" (SPEC 6.6): fetch first, bounded by the fetch timeout.
+        state.beforeReload(() -> {
+            try {
+                refresher.refreshNow().get(ServiceTagsFetcher.DEFAULT_REQUEST_TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warn("service-tags fetch before reload did not finish: {}", e.toString());
+            }
+        });
+        return refresher;
     }
 
     /** The config file, the endpoint files and the service-tags file (or a URL source's cache): what a change on disk reloads. */
@@ -152,6 +230,9 @@ public final class Application implements AutoCloseable {
 
     /** Stops the admin endpoints, then the proxy (draining for up to {@code drain}). */
     public void stop(Duration drain) throws InterruptedException {
+        if (refresher != null) {
+            refresher.close();
+        }
         try {
             watcher.close();
         } catch (IOException e) {

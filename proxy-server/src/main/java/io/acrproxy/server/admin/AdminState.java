@@ -56,6 +56,7 @@ public final class AdminState {
     private volatile Map<String, List<InetAddress>> resolverHosts;
     private volatile Instant loadedAt;
     private volatile ReloadOutcome lastReload;
+    private volatile Runnable beforeReload = () -> { };
 
     public AdminState(Path configFile, Loaded initial, Reloader reloader, Installer installer, Clock clock) {
         this.configFile = configFile;
@@ -72,7 +73,19 @@ public final class AdminState {
      * never fail open). Settings outside the policy (listen, admin, transport, resolver.hosts, limits) take
      * effect at the next start.
      */
-    public synchronized ReloadOutcome reload() {
+    public ReloadOutcome reload() {
+        // Outside the lock: a URL refresh that finds new tags reloads through this object from its own thread.
+        beforeReload.run();
+        return reloadSources();
+    }
+
+    /** Runs before every reload; the application sets it to fetch a URL service-tags source now. */
+    public void beforeReload(Runnable action) {
+        this.beforeReload = action;
+    }
+
+    /** Reloads from the sources as they are on disk (config, endpoint files, a service-tags file or cache). */
+    public synchronized ReloadOutcome reloadSources() {
         ReloadOutcome outcome;
         try {
             Loaded loaded = reloader.load();

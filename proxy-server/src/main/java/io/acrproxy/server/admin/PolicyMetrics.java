@@ -60,6 +60,17 @@ public final class PolicyMetrics {
                 "blob_mode", policy.spec().blobStorage().mode().code()), 1)), true);
     }
 
+    /** A service-tags check found nothing new (e.g. a 304): the source is reachable and current. */
+    public void serviceTagsChecked() {
+        lastSuccess.get("service_tags").set(clock.instant().getEpochSecond());
+        registry.counter("acrproxy.policy.reloads", "source", "service_tags", "result", "success").increment();
+    }
+
+    /** A service-tags check failed (unreachable, error status, corrupt body); the tags in force stay. */
+    public void serviceTagsCheckFailed() {
+        registry.counter("acrproxy.policy.reloads", "source", "service_tags", "result", "failure").increment();
+    }
+
     /** A reload failed; the previous policy stays in force. */
     public void failed(Policy current) {
         for (String source : sourcesOf(current.spec())) {

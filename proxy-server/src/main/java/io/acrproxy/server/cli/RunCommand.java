@@ -5,6 +5,8 @@ import io.acrproxy.server.Application;
 import io.acrproxy.server.ProxyServer;
 import io.acrproxy.server.admin.AdminState;
 import io.acrproxy.server.config.ProxyConfig;
+import io.acrproxy.server.source.ServiceTagsBootstrap;
+import io.acrproxy.server.source.ServiceTagsFetcher;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.file.Path;
@@ -38,6 +40,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ServiceTagsBootstrap.ensureCache(config, ServiceTagsFetcher.newHttpClient());
         EffectivePolicy loaded = cli.loadOrReport(config);
         if (loaded == null) {
             return Cli.EXIT_BAD_INPUT;

@@ -27,14 +27,23 @@ final class AppFixture implements AutoCloseable {
         this(write(dir.resolve("proxy.yaml"), yaml), dns);
     }
 
+    /** With an HTTP client for a URL service-tags source (trusting the test CA). */
+    AppFixture(String yaml, Path dir, HostResolver dns, HttpClient serviceTagsClient) throws Exception {
+        this(write(dir.resolve("proxy.yaml"), yaml), dns, serviceTagsClient);
+    }
+
     /** From a config file that already exists (e.g. behind a ConfigMap's symlinks). */
     AppFixture(Path existingConfig, HostResolver dns) throws Exception {
+        this(existingConfig, dns, HttpClient.newHttpClient());
+    }
+
+    private AppFixture(Path existingConfig, HostResolver dns, HttpClient serviceTagsClient) throws Exception {
         configFile = existingConfig;
         LoadedPolicy loaded = PolicySpecs.load(configFile);
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
         app = Application.start(loaded.config(), configFile,
                 new AdminState.Loaded(loaded.spec(), loaded.warnings(), loaded.config().resolver().hosts()),
-                this::reload, new InetSocketAddress(loopback, 0), new InetSocketAddress(loopback, 0), dns);
+                this::reload, new InetSocketAddress(loopback, 0), new InetSocketAddress(loopback, 0), dns, serviceTagsClient);
     }
 
     private static Path write(Path file, String yaml) throws IOException {

@@ -19,7 +19,7 @@ import javax.net.ssl.TrustManagerFactory;
 public final class TestTls {
     public static final String PASSWORD = "changeit";
     public static final String SAN = "dns:myregistry.azurecr.io,dns:myregistry.eastus.data.azurecr.io,"
-            + "dns:evilreg.azurecr.io,dns:other.example.org";
+            + "dns:evilreg.azurecr.io,dns:other.example.org,ip:127.0.0.30";
 
     private static TestTls instance;
 
