@@ -1,5 +1,6 @@
 package io.acrproxy.server;
 
+import io.acrproxy.core.connect.ConnectionLimits;
 import io.acrproxy.core.connect.DataPlane;
 import io.acrproxy.core.connect.ProxyChannelInitializer;
 import io.acrproxy.core.dns.HostResolver;
@@ -96,6 +97,7 @@ public final class ProxyServer implements AutoCloseable {
                     new ConnectionEvents(new AccessLog(System::nanoTime), new ProxyMetrics(registry),
                             new BlockedTargets(BLOCKED_TABLE_SIZE), Clock.systemUTC()),
                     new OpenTunnels(),
+                    new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient()),
                     clients, Clock.systemUTC(), System::nanoTime,
                     config.timeouts().requestHeader(), config.limits().maxHeaderBytes(),
                     config.sni().inspectTimeout(), config.sni().maxClientHelloBytes(), config.timeouts().idle());

@@ -13,6 +13,7 @@ import io.acrproxy.policy.host.IpLiteral;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -32,11 +33,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectRequestHandler.class);
+    /** Long enough for a connection to finish, short enough that a retrying client barely notices. */
+    static final long RETRY_AFTER_SECONDS = 2;
 
     private final DataPlane plane;
     private TunnelRecord record;
     private ScheduledFuture<?> headerTimeout;
     private boolean answered;
+    private boolean headReceived;
 
     public ConnectRequestHandler(DataPlane plane) {
         this.plane = plane;
@@ -65,6 +69,18 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
             refuse(ctx, client);
             return;
         }
+        ConnectionLimits.Admission admission = plane.limits().admit(remote.getAddress());
+        if (admission != ConnectionLimits.Admission.ADMITTED) {
+            String why = admission == ConnectionLimits.Admission.PROXY_FULL
+                    ? "the proxy has limits.maxConnections open connections; retry shortly"
+                    : "this client has limits.maxConnectionsPerClient open connections; close some or retry shortly";
+            record.refused(Reason.CONNECTION_LIMIT, admission == ConnectionLimits.Admission.PROXY_FULL
+                    ? "limits.maxConnections" : "limits.maxConnectionsPerClient");
+            answer(ctx, Refusal.of(Reason.CONNECTION_LIMIT, admission.status(), Refusals.phrase(admission.status(), why))
+                    .withRetryAfter(RETRY_AFTER_SECONDS));
+            return;
+        }
+        ch.closeFuture().addListener(f -> plane.limits().release(remote.getAddress()));
         headerTimeout = ctx.executor().schedule(() -> {
             record.refused(Reason.HEADER_TIMEOUT, "timeouts.requestHeader");
             answer(ctx, Reason.HEADER_TIMEOUT, "the request head did not arrive within " + plane.requestHeaderTimeout().toMillis() + " ms");
@@ -83,6 +99,7 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
             record.refused(error.reason(), "request head (SPEC 4.1)");
             answer(ctx, Refusal.of(error));
         } else if (msg instanceof RequestHead head) {
+            headReceived = true;
             cancelHeaderTimeout();
             onHead(ctx, head);
         } else {
@@ -209,6 +226,19 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
             headerTimeout.cancel(false);
             headerTimeout = null;
         }
+    }
+
+    /**
+     * Half-closure is allowed on client channels (a tunnel passes EOF on), so a client that leaves before its
+     * request head would otherwise hold its connection slot until the header timeout.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent && !headReceived) {
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

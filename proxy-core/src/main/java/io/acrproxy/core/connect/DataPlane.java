@@ -27,6 +27,7 @@ public record DataPlane(
         UpstreamConnector connector,
         ConnectionEvents events,
         OpenTunnels tunnels,
+        ConnectionLimits limits,
         ChannelGroup clients,
         Clock clock,
         LongSupplier nanoClock,

@@ -22,6 +22,8 @@ final class Refusals {
             case 400 -> "Bad request";
             case 403 -> "Forbidden by egress policy";
             case 408 -> "Request timeout";
+            case 429 -> "Too many connections from this client";
+            case 503 -> "Proxy busy";
             case 500 -> "Internal proxy error";
             case 502 -> "Bad gateway";
             case 504 -> "Gateway timeout";

@@ -15,7 +15,15 @@ final class RawProxyClient implements AutoCloseable {
     final Socket socket;
 
     RawProxyClient(InetSocketAddress proxy) throws IOException {
+        this(proxy, null);
+    }
+
+    /** From a given loopback source address, standing for a distinct client host. */
+    RawProxyClient(InetSocketAddress proxy, java.net.InetAddress from) throws IOException {
         socket = new Socket();
+        if (from != null) {
+            socket.bind(new InetSocketAddress(from, 0));
+        }
         socket.connect(proxy, 5000);
         socket.setSoTimeout(10_000);
     }
