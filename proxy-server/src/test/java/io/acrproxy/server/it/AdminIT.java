@@ -21,9 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,11 +78,7 @@ class AdminIT {
             // SNI mismatch
             try (RawProxyClient raw = new RawProxyClient(f.proxyAddress())) {
                 raw.send("CONNECT myregistry.azurecr.io:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
-                SSLSocket tls = (SSLSocket) TestTls.get().clientContext().getSocketFactory()
-                        .createSocket(raw.socket, "evilreg.azurecr.io", origin.port(), false);
-                SSLParameters params = tls.getSSLParameters();
-                params.setServerNames(List.of(new SNIHostName("evilreg.azurecr.io")));
-                tls.setSSLParameters(params);
+                SSLSocket tls = TlsTunnels.layer(raw, "evilreg.azurecr.io", origin.port());
                 assertThatThrownBy(tls::startHandshake).isInstanceOf(SSLHandshakeException.class);
             }
 
@@ -249,22 +243,13 @@ class AdminIT {
             try (RawProxyClient raw = new RawProxyClient(f.proxyAddress())) {
                 RawProxyClient.Response r = raw.send("CONNECT 127.0.0.26:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
                 assertThat(r.status()).isEqualTo(200);
-                SSLSocket tls = (SSLSocket) TestTls.get().clientContext().getSocketFactory()
-                        .createSocket(raw.socket, "myregistry.azurecr.io", origin.port(), false);
-                SSLParameters params = tls.getSSLParameters();
-                params.setServerNames(List.of(new SNIHostName("myregistry.azurecr.io")));
-                params.setEndpointIdentificationAlgorithm("HTTPS");
-                tls.setSSLParameters(params);
+                SSLSocket tls = TlsTunnels.layer(raw, "myregistry.azurecr.io", origin.port());
                 tls.startHandshake();
                 assertThat(TlsTunnels.get(tls, "myregistry.azurecr.io").status()).isEqualTo(200);
             }
             try (RawProxyClient raw = new RawProxyClient(f.proxyAddress())) {
                 raw.send("CONNECT 127.0.0.26:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
-                SSLSocket tls = (SSLSocket) TestTls.get().clientContext().getSocketFactory()
-                        .createSocket(raw.socket, "evilreg.azurecr.io", origin.port(), false);
-                SSLParameters params = tls.getSSLParameters();
-                params.setServerNames(List.of(new SNIHostName("evilreg.azurecr.io")));
-                tls.setSSLParameters(params);
+                SSLSocket tls = TlsTunnels.layer(raw, "evilreg.azurecr.io", origin.port());
                 assertThatThrownBy(tls::startHandshake).isInstanceOf(SSLHandshakeException.class);
             }
             try (RawProxyClient raw = new RawProxyClient(f.proxyAddress())) {

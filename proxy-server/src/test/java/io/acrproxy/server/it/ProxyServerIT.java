@@ -24,9 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -148,11 +146,7 @@ class ProxyServerIT {
             RawProxyClient.Response r = client.send("CONNECT myregistry.azurecr.io:" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse();
             assertThat(r.statusLine()).isEqualTo("HTTP/1.1 200 Connection established");
             assertThat(r.headers()).isEmpty();
-            SSLSocket tls = (SSLSocket) TestTls.get().clientContext().getSocketFactory()
-                    .createSocket(client.socket, "evilreg.azurecr.io", origin.port(), false);
-            SSLParameters params = tls.getSSLParameters();
-            params.setServerNames(List.of(new SNIHostName("evilreg.azurecr.io")));
-            tls.setSSLParameters(params);
+            SSLSocket tls = TlsTunnels.layer(client, "evilreg.azurecr.io", origin.port());
             assertThatThrownBy(tls::startHandshake).isInstanceOf(SSLHandshakeException.class);
             assertThat(origin.requests()).isEqualTo(before);
             JsonNode line = awaitAccessLine(proxy, "myregistry.azurecr.io");

@@ -17,12 +17,18 @@ final class TlsTunnels {
     /** CONNECT host:port, expect 200, then a TLS handshake with SNI and host-name verification. */
     static SSLSocket open(RawProxyClient raw, String host, int port) throws Exception {
         assertThat(raw.send("CONNECT " + host + ":" + port + " HTTP/1.1\r\n\r\n").readResponse().status()).isEqualTo(200);
-        SSLSocket tls = (SSLSocket) TestTls.get().clientContext().getSocketFactory().createSocket(raw.socket, host, port, false);
+        SSLSocket tls = layer(raw, host, port);
+        tls.startHandshake();
+        return tls;
+    }
+
+    /** A TLS client socket over an established tunnel, sending {@code sni} and verifying that name; not yet handshaken. */
+    static SSLSocket layer(RawProxyClient raw, String sni, int port) throws Exception {
+        SSLSocket tls = (SSLSocket) TestTls.get().clientContext().getSocketFactory().createSocket(raw.socket, sni, port, false);
         SSLParameters params = tls.getSSLParameters();
-        params.setServerNames(List.of(new SNIHostName(host)));
+        params.setServerNames(List.of(new SNIHostName(sni)));
         params.setEndpointIdentificationAlgorithm("HTTPS");
         tls.setSSLParameters(params);
-        tls.startHandshake();
         return tls;
     }
 
