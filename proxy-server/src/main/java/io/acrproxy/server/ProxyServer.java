@@ -1,5 +1,6 @@
 package io.acrproxy.server;
 
+import io.acrproxy.core.auth.ProxyAuthenticator;
 import io.acrproxy.core.connect.ConnectionLimits;
 import io.acrproxy.core.connect.DataPlane;
 import io.acrproxy.core.connect.ProxyChannelInitializer;
@@ -28,7 +29,11 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,11 +60,13 @@ public final class ProxyServer implements AutoCloseable {
     private final ConnectionEvents events;
     private final OpenTunnels tunnels;
     private final boolean revokeOnReload;
+    private final ExecutorService authExecutor;
     private final Set<InetSocketAddress> ownAddresses;
 
     private ProxyServer(Transport transport, EventLoopGroup acceptor, EventLoopGroup workers, HostResolver resolver,
                         ChannelGroup clients, Channel server, PolicyHolder policies, DataPlane plane,
-                        Set<InetSocketAddress> ownAddresses, boolean revokeOnReload) {
+                        Set<InetSocketAddress> ownAddresses, boolean revokeOnReload, ExecutorService authExecutor) {
+        this.authExecutor = authExecutor;
         this.events = plane.events();
         this.tunnels = plane.tunnels();
         this.revokeOnReload = revokeOnReload;
@@ -89,6 +96,12 @@ public final class ProxyServer implements AutoCloseable {
         HostResolver dns = resolverOverride != null ? resolverOverride : new NettyHostResolver(transport, config.resolver().timeout());
         HostResolver resolver = new StaticHostResolver(config.resolver().hosts(), dns);
         ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+        // PBKDF2 costs ~100 ms of CPU per verification by design: one thread of its own, never an event loop.
+        ExecutorService authExecutor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "auth-verifier");
+            t.setDaemon(true);
+            return t;
+        });
         try {
             // The policy is not known before the bind (it contains the bound address), so connections wait.
             PolicyHolder policies = new PolicyHolder(Policy.compile(spec));
@@ -98,6 +111,7 @@ public final class ProxyServer implements AutoCloseable {
                             new BlockedTargets(BLOCKED_TABLE_SIZE), Clock.systemUTC()),
                     new OpenTunnels(),
                     new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient()),
+                    authenticator(config, authExecutor), config.auth().realm(),
                     clients, Clock.systemUTC(), System::nanoTime,
                     config.timeouts().requestHeader(), config.limits().maxHeaderBytes(),
                     config.sni().inspectTimeout(), config.sni().maxClientHelloBytes(), config.timeouts().idle());
@@ -118,8 +132,9 @@ public final class ProxyServer implements AutoCloseable {
             LOG.info("listening on {} with transport {}, policy {} ({} mode)", bound, transport.configName(),
                     policies.get().version(), policies.get().mode().code());
             return new ProxyServer(transport, acceptor, workers, resolver, clients, server, policies, plane, own,
-                    config.revokeOnReload());
+                    config.revokeOnReload(), authExecutor);
         } catch (RuntimeException | InterruptedException e) {
+            authExecutor.shutdownNow();
             resolver.close();
             acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -138,6 +153,15 @@ public final class ProxyServer implements AutoCloseable {
 
     public Transport transport() {
         return transport;
+    }
+
+    private static ProxyAuthenticator authenticator(ProxyConfig config, ExecutorService executor) {
+        if (!config.auth().enabled()) {
+            return null;
+        }
+        Map<String, String> hashes = new HashMap<>();
+        config.auth().users().forEach(u -> hashes.put(u.name(), u.passwordHash()));
+        return new ProxyAuthenticator(hashes, executor);
     }
 
     private static PolicySpec withOwn(PolicySpec spec, Set<InetSocketAddress> own) {
@@ -215,6 +239,7 @@ public final class ProxyServer implements AutoCloseable {
             clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         resolver.close();
+        authExecutor.shutdownNow();
         acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
         return forced;

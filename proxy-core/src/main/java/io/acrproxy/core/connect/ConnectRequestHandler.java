@@ -1,5 +1,6 @@
 package io.acrproxy.core.connect;
 
+import io.acrproxy.core.auth.ProxyAuthenticator;
 import io.acrproxy.core.dns.DnsFailures;
 import io.acrproxy.core.observe.TunnelRecord;
 import io.acrproxy.core.tunnel.ExpectedErrors;
@@ -35,12 +36,15 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectRequestHandler.class);
     /** Long enough for a connection to finish, short enough that a retrying client barely notices. */
     static final long RETRY_AFTER_SECONDS = 2;
+    /** Wrong credentials answered on one connection before it is closed. */
+    static final int MAX_AUTH_FAILURES_PER_CONNECTION = 3;
 
     private final DataPlane plane;
     private TunnelRecord record;
     private ScheduledFuture<?> headerTimeout;
     private boolean answered;
     private boolean headReceived;
+    private int authFailures;
 
     public ConnectRequestHandler(DataPlane plane) {
         this.plane = plane;
@@ -81,11 +85,15 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ch.closeFuture().addListener(f -> plane.limits().release(remote.getAddress()));
+        startHeaderTimer(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void startHeaderTimer(ChannelHandlerContext ctx) {
         headerTimeout = ctx.executor().schedule(() -> {
             record.refused(Reason.HEADER_TIMEOUT, "timeouts.requestHeader");
             answer(ctx, Reason.HEADER_TIMEOUT, "the request head did not arrive within " + plane.requestHeaderTimeout().toMillis() + " ms");
         }, plane.requestHeaderTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        ctx.fireChannelActive();
     }
 
     @Override
@@ -111,6 +119,47 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
 
     private void onHead(ChannelHandlerContext ctx, RequestHead head) {
         record.method(head.method()).target(head.target());
+        if (plane.authenticator() == null) {
+            onAuthenticatedHead(ctx, head);
+            return;
+        }
+        plane.authenticator().check(head.header("Proxy-Authorization"), ctx.channel().eventLoop()).addListener(f -> {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            ProxyAuthenticator.Result result = (ProxyAuthenticator.Result) f.getNow();
+            if (result instanceof ProxyAuthenticator.Ok ok) {
+                record.user(ok.user());
+                onAuthenticatedHead(ctx, head);
+            } else {
+                challenge(ctx, result);
+            }
+        });
+    }
+
+    /**
+     * 407 with a Basic challenge, keeping the connection open for the retried request (SPEC §2 stage 3: .NET
+     * sends credentials only after a challenge, on the same connection). After a few failures on one
+     * connection the answer closes it instead: guessing costs a new connection each time.
+     */
+    private void challenge(ChannelHandlerContext ctx, ProxyAuthenticator.Result result) {
+        Reason reason = result instanceof ProxyAuthenticator.Failed ? Reason.AUTH_FAILED : Reason.AUTH_REQUIRED;
+        String message = result instanceof ProxyAuthenticator.Failed failed
+                ? "credentials rejected (" + failed.why() + ")" : "this proxy needs credentials (Proxy-Authorization: Basic)";
+        record.refused(reason, "auth.users");
+        Refusal refusal = Refusal.proxyAuthenticationRequired(reason, Refusals.phrase(407, message), plane.authRealm());
+        if (reason == Reason.AUTH_FAILED && ++authFailures >= MAX_AUTH_FAILURES_PER_CONNECTION) {
+            answer(ctx, refusal.withKeepAlive(false));
+            return;
+        }
+        ctx.writeAndFlush(ProxyResponses.encode(refusal, ctx.alloc()));
+        headReceived = false;
+        startHeaderTimer(ctx);
+        ctx.pipeline().replace(ProxyChannelInitializer.HEAD_DECODER, ProxyChannelInitializer.HEAD_DECODER,
+                new RequestHeadDecoder(plane.maxHeaderBytes()));
+    }
+
+    private void onAuthenticatedHead(ChannelHandlerContext ctx, RequestHead head) {
         Policy policy = plane.policy();
         if (!head.isConnect()) {
             PlainHttpRefusal refusal = PlainHttpRefusal.of(head, policy);

@@ -1,5 +1,6 @@
 package io.acrproxy.core.connect;
 
+import io.acrproxy.core.auth.ProxyAuthenticator;
 import io.acrproxy.core.dns.HostResolver;
 import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.tunnel.OpenTunnels;
@@ -15,6 +16,8 @@ import java.util.function.LongSupplier;
  * What every connection handler shares: the policy in force, the resolver, the upstream connector, where
  * outcomes go (metrics, access log, blocked table), the limits and timeouts, and the group of open client channels (for draining on shutdown).
  *
+ * @param authenticator        Basic proxy authentication, or {@code null} when {@code auth.users} is empty
+ * @param authRealm            {@code auth.realm}
  * @param requestHeaderTimeout {@code timeouts.requestHeader}: the whole head must arrive within it (408)
  * @param maxHeaderBytes       {@code limits.maxHeaderBytes} (431)
  * @param inspectTimeout       {@code sni.inspectTimeout}: the ClientHello must arrive within it after 200
@@ -28,6 +31,8 @@ public record DataPlane(
         ConnectionEvents events,
         OpenTunnels tunnels,
         ConnectionLimits limits,
+        ProxyAuthenticator authenticator,
+        String authRealm,
         ChannelGroup clients,
         Clock clock,
         LongSupplier nanoClock,

@@ -21,6 +21,7 @@ final class Refusals {
         String kind = switch (status) {
             case 400 -> "Bad request";
             case 403 -> "Forbidden by egress policy";
+            case 407 -> "Proxy authentication required";
             case 408 -> "Request timeout";
             case 429 -> "Too many connections from this client";
             case 503 -> "Proxy busy";

@@ -47,11 +47,6 @@ final class RunCommand implements Callable<Integer> {
         }
         loaded.warnings().forEach(w -> LOG.warn("config: {}", w));
         ProxyConfig cfg = loaded.config();
-        if (cfg.auth().enabled()) {
-            // Never fail open: a proxy that silently ignored configured credentials would serve anyone.
-            return cli.badInput("run: auth.users is set, but proxy authentication is not implemented in this build yet;"
-                    + " remove auth.users (and restrict clients.allow) to run");
-        }
         Application app;
         try {
             app = Application.start(cfg, config, toLoaded(loaded), () -> reload(config),

@@ -229,16 +229,6 @@ class CliTest {
     }
 
     @Test
-    void runRefusesToStartWithCredentialsItCannotEnforceYet() throws IOException {
-        stdin = "secret\n";
-        assertThat(run("hash-password")).isZero();
-        String hash = out.toString().trim();
-        Path withAuth = write("auth.yaml", "presets: [mcr]\nauth: {users: [{name: edge, passwordHash: '" + hash + "'}]}\n");
-        assertThat(run("run", "--config", withAuth.toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("proxy authentication is not implemented");
-    }
-
-    @Test
     void runRefusesAnInvalidConfigBeforeListening() throws IOException {
         Path bad = write("bad.yaml", "registries: [{name: My_Reg}]\n");
         assertThat(run("run", "--config", bad.toString())).isEqualTo(2);

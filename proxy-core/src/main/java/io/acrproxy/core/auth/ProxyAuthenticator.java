@@ -1,0 +1,130 @@
+package io.acrproxy.core.auth;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/**
+ * Basic proxy authentication (RFC 7617, RFC 9110 §11.7): parses {@code Proxy-Authorization}, and verifies the
+ * password against its PBKDF2 hash on a separate executor — a verification costs ~100 ms of CPU by design,
+ * which must never run on an event loop. Credentials verified once are remembered by a SHA-256 digest of
+ * the header (never the password itself), because Docker sends them again on every CONNECT.
+ */
+public final class ProxyAuthenticator {
+    /** The outcome of a check. */
+    public sealed interface Result permits Ok, Missing, Failed {
+    }
+
+    /** Valid credentials of {@code user}. */
+    public record Ok(String user) implements Result {
+    }
+
+    /** No credentials: answer 407 with a challenge. */
+    public record Missing() implements Result {
+    }
+
+    /** Wrong or malformed credentials; {@code why} is for the log, never the password. */
+    public record Failed(String why) implements Result {
+    }
+
+    private static final int MAX_REMEMBERED = 10_000;
+
+    private final Map<String, String> hashes;
+    private final Executor verifier;
+    private final PasswordHash hasher = new PasswordHash();
+    private final Map<String, String> verified = new ConcurrentHashMap<>();
+    /** Verified for unknown users too, so that a wrong user name takes as long as a wrong password. */
+    private final String decoy;
+
+    /** @param hashes user name → {@code hash-password} output */
+    public ProxyAuthenticator(Map<String, String> hashes, Executor verifier) {
+        this.hashes = Map.copyOf(hashes);
+        this.verifier = verifier;
+        this.decoy = hasher.hash("decoy".toCharArray());
+    }
+
+    /** Checks a {@code Proxy-Authorization} value ({@code null} when absent); completes on {@code loop}. */
+    public Future<Result> check(String header, EventLoop loop) {
+        if (header == null || header.isBlank()) {
+            return loop.newSucceededFuture(new Missing());
+        }
+        String value = header.trim();
+        int space = value.indexOf(' ');
+        if (space < 0 || !value.substring(0, space).toLowerCase(Locale.ROOT).equals("basic")) {
+            return loop.newSucceededFuture(new Failed("unsupported authentication scheme (expected Basic)"));
+        }
+        String token = value.substring(space + 1).trim();
+        String key = digest(token);
+        String known = verified.get(key);
+        if (known != null) {
+            return loop.newSucceededFuture(new Ok(known));
+        }
+        char[] credentials;
+        try {
+            // RFC 7617 §2.1: the user-pass is UTF-8 here (the challenge says charset="UTF-8").
+            CharBuffer decoded = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(Base64.getDecoder().decode(token)));
+            credentials = Arrays.copyOfRange(decoded.array(), decoded.position(), decoded.limit());
+            Arrays.fill(decoded.array(), '\0');
+        } catch (IllegalArgumentException e) {
+            return loop.newSucceededFuture(new Failed("credentials are not valid base64"));
+        } catch (CharacterCodingException e) {
+            return loop.newSucceededFuture(new Failed("credentials are not UTF-8"));
+        }
+        int colon = indexOf(credentials, ':');
+        if (colon < 0) {
+            Arrays.fill(credentials, '\0');
+            return loop.newSucceededFuture(new Failed("credentials have no ':' between user and password"));
+        }
+        // The user name ends at the first colon; the password may contain colons (RFC 7617 §2).
+        String user = new String(credentials, 0, colon);
+        char[] password = Arrays.copyOfRange(credentials, colon + 1, credentials.length);
+        Arrays.fill(credentials, '\0');
+        Promise<Result> result = loop.newPromise();
+        verifier.execute(() -> {
+            String hash = hashes.get(user);
+            boolean ok = hasher.verify(hash != null ? hash : decoy, password) && hash != null;
+            Arrays.fill(password, '\0');
+            if (ok) {
+                if (verified.size() >= MAX_REMEMBERED) {
+                    verified.clear();
+                }
+                verified.put(key, user);
+            }
+            result.trySuccess(ok ? new Ok(user) : new Failed("wrong user name or password"));
+        });
+        return result;
+    }
+
+    private static int indexOf(char[] chars, char c) {
+        for (int i = 0; i < chars.length; i++) {
+            if (chars[i] == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String digest(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JDK", e);
+        }
+    }
+}
