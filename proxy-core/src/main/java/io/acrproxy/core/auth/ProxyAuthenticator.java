@@ -42,6 +42,16 @@ public final class ProxyAuthenticator {
     }
 
     private static final int MAX_REMEMBERED = 10_000;
+    /** Failed attempts one client address may make per window before it is refused for the rest of it. */
+    public static final int MAX_FAILURES_PER_WINDOW = 10;
+    public static final java.time.Duration FAILURE_WINDOW = java.time.Duration.ofMinutes(1);
+
+    /** Failures of one client address in the current window. */
+    private record Failures(long windowStart, int count) {
+    }
+
+    private final Map<java.net.InetAddress, Failures> failures = new ConcurrentHashMap<>();
+    private final java.time.Clock clock;
 
     private final Map<String, String> hashes;
     private final Executor verifier;
@@ -52,6 +62,11 @@ public final class ProxyAuthenticator {
 
     /** @param hashes user name → {@code hash-password} output */
     public ProxyAuthenticator(Map<String, String> hashes, Executor verifier) {
+        this(hashes, verifier, java.time.Clock.systemUTC());
+    }
+
+    public ProxyAuthenticator(Map<String, String> hashes, Executor verifier, java.time.Clock clock) {
+        this.clock = clock;
         this.hashes = Map.copyOf(hashes);
         this.verifier = verifier;
         this.decoy = hasher.hash("decoy".toCharArray());
@@ -109,6 +124,25 @@ public final class ProxyAuthenticator {
             result.trySuccess(ok ? new Ok(user) : new Failed("wrong user name or password"));
         });
         return result;
+    }
+
+    /**
+     * True when {@code client} failed {@link #MAX_FAILURES_PER_WINDOW} times in the current window: guessing
+     * from one address is refused for the rest of the window (429), other clients are unaffected.
+     */
+    public boolean isThrottled(java.net.InetAddress client) {
+        Failures f = failures.get(client);
+        return f != null && f.count() >= MAX_FAILURES_PER_WINDOW && clock.millis() - f.windowStart() < FAILURE_WINDOW.toMillis();
+    }
+
+    /** Counts a failed attempt of {@code client}. The map is pruned of stale windows when it grows. */
+    public void recordFailure(java.net.InetAddress client) {
+        long now = clock.millis();
+        failures.compute(client, (c, f) -> f == null || now - f.windowStart() >= FAILURE_WINDOW.toMillis()
+                ? new Failures(now, 1) : new Failures(f.windowStart(), f.count() + 1));
+        if (failures.size() > MAX_REMEMBERED) {
+            failures.values().removeIf(f -> now - f.windowStart() >= FAILURE_WINDOW.toMillis());
+        }
     }
 
     private static int indexOf(char[] chars, char c) {

@@ -123,6 +123,14 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
             onAuthenticatedHead(ctx, head);
             return;
         }
+        InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+        if (plane.authenticator().isThrottled(client)) {
+            record.refused(Reason.AUTH_FAILED, "auth throttle");
+            answer(ctx, Refusal.of(Reason.AUTH_FAILED, 429, Refusals.phrase(429,
+                    "too many failed proxy logins from this address; retry in a minute"))
+                    .withRetryAfter(ProxyAuthenticator.FAILURE_WINDOW.toSeconds()));
+            return;
+        }
         plane.authenticator().check(head.header("Proxy-Authorization"), ctx.channel().eventLoop()).addListener(f -> {
             if (!ctx.channel().isActive()) {
                 return;
@@ -144,6 +152,9 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
      */
     private void challenge(ChannelHandlerContext ctx, ProxyAuthenticator.Result result) {
         Reason reason = result instanceof ProxyAuthenticator.Failed ? Reason.AUTH_FAILED : Reason.AUTH_REQUIRED;
+        if (reason == Reason.AUTH_FAILED) {
+            plane.authenticator().recordFailure(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress());
+        }
         String message = result instanceof ProxyAuthenticator.Failed failed
                 ? "credentials rejected (" + failed.why() + ")" : "this proxy needs credentials (Proxy-Authorization: Basic)";
         record.refused(reason, "auth.users");

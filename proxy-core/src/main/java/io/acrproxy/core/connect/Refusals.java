@@ -23,7 +23,7 @@ final class Refusals {
             case 403 -> "Forbidden by egress policy";
             case 407 -> "Proxy authentication required";
             case 408 -> "Request timeout";
-            case 429 -> "Too many connections from this client";
+            case 429 -> "Too many requests from this client";
             case 503 -> "Proxy busy";
             case 500 -> "Internal proxy error";
             case 502 -> "Bad gateway";

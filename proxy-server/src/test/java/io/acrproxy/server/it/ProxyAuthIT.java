@@ -117,6 +117,27 @@ class ProxyAuthIT {
     }
 
     @Test
+    void aClientThatKeepsGuessingIsRefusedOthersAreNot() throws Exception {
+        java.net.InetAddress guesser = java.net.InetAddress.getByName("127.0.0.51");
+        java.net.InetAddress honest = java.net.InetAddress.getByName("127.0.0.52");
+        try (ProxyFixture proxy = proxy()) {
+            for (int i = 0; i < io.acrproxy.core.auth.ProxyAuthenticator.MAX_FAILURES_PER_WINDOW; i++) {
+                try (RawProxyClient c = new RawProxyClient(proxy.address(), guesser)) {
+                    assertThat(c.send(connect(basic("edge:guess" + i))).readResponse().status()).isEqualTo(407);
+                }
+            }
+            try (RawProxyClient c = new RawProxyClient(proxy.address(), guesser)) {
+                RawProxyClient.Response r = c.send(connect(basic("edge:s3cret pass"))).readResponse();
+                assertThat(r.status()).isEqualTo(429);
+                assertThat(r.header("Retry-After")).isEqualTo("60");
+            }
+            try (RawProxyClient c = new RawProxyClient(proxy.address(), honest)) {
+                assertThat(c.send(connect(basic("edge:s3cret pass"))).readResponse().status()).isEqualTo(403);
+            }
+        }
+    }
+
+    @Test
     void curlWithProxyUser() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl is not installed (.ci/run installs it)");
         try (ProxyFixture proxy = proxy()) {
