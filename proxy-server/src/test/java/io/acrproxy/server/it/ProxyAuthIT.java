@@ -146,6 +146,9 @@ class ProxyAuthIT {
                     .contains("403 Forbidden by egress policy");
             assertThat(curl("--proxy", proxyUrl, "--proxy-user", "edge:wrong", "https://evil.example/"))
                     .contains("407");
+            // Credentials in the proxy URL, percent-encoded as the README says (a space is %20).
+            assertThat(curl("--proxy", "http://edge:s3cret%20pass@127.0.0.1:" + proxy.address().getPort(), "https://evil.example/"))
+                    .contains("403 Forbidden by egress policy");
         }
     }
 
