@@ -119,6 +119,8 @@ public final class ProxyServer implements AutoCloseable {
                     .group(acceptor, workers)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
+                    // Accept errors (e.g. EMFILE when file descriptors run out) do not spin: Netty's
+                    // ServerBootstrapAcceptor stops accepting for a second after one, and logs it once.
                     .option(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)

@@ -15,6 +15,22 @@ class LimitsIT {
     Path dir;
 
     @Test
+    void clientsOutsideClientsAllowAreRefusedBeforeTheirRequest() throws Exception {
+        try (ProxyFixture proxy = new ProxyFixture("""
+                extraHosts: [example.org]
+                clients: {allow: ['127.0.0.61/32', '::1/128']}
+                """, dir, new ProxyServerIT.FailingResolver());
+             RawProxyClient outsider = new RawProxyClient(proxy.address(), InetAddress.getByName("127.0.0.62"));
+             RawProxyClient insider = new RawProxyClient(proxy.address(), InetAddress.getByName("127.0.0.61"))) {
+            RawProxyClient.Response refused = outsider.readResponse();
+            assertThat(refused.statusLine()).isEqualTo("HTTP/1.1 403 Forbidden by egress policy: client 127.0.0.62 is not in clients.allow");
+            assertThat(refused.header("Proxy-Status")).contains("error=http_request_denied");
+            assertThat(insider.send("CONNECT evil.example:443 HTTP/1.1\r\n\r\n").readResponse().reasonPhrase())
+                    .isEqualTo("Forbidden by egress policy: evil.example is not an allowed host");
+        }
+    }
+
+    @Test
     void theConnectionOverALimitIsRefusedAndASlotFreesOnClose() throws Exception {
         InetAddress a = InetAddress.getByName("127.0.0.41");
         InetAddress b = InetAddress.getByName("127.0.0.42");
