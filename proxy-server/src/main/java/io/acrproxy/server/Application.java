@@ -136,7 +136,7 @@ public final class Application implements AutoCloseable {
             proxy.stop(Duration.ZERO);
             throw e;
         }
-        PolicyRefresher refresher = startRefresher(config, state, policyMetrics, serviceTagsClient);
+        PolicyRefresher refresher = startRefresher(config, state, policyMetrics, serviceTagsClient, watcher[0]);
         return new Application(proxy, admin, state, registry, gc, watcher[0], refresher);
     }
 
@@ -145,8 +145,8 @@ public final class Application implements AutoCloseable {
      * failures). A download is written atomically to {@code cacheFile}, and the policy reloads from there, so a
      * restart, a reload and the refresher all read the same last good copy.
      */
-    private static PolicyRefresher startRefresher(ProxyConfig config, AdminState state, PolicyMetrics metrics, HttpClient client)
-            throws IOException {
+    private static PolicyRefresher startRefresher(ProxyConfig config, AdminState state, PolicyMetrics metrics, HttpClient client,
+                                                  SourceWatcher watcher) throws IOException {
         if (!(config.serviceTags().source() instanceof ServiceTagsSource.UrlSource url)) {
             return null;
         }
@@ -166,7 +166,9 @@ public final class Application implements AutoCloseable {
                     @Override
                     public void onChanged(ServiceTagsFile file) {
                         AdminState.ReloadOutcome outcome = state.reloadSources();
-                        if (!outcome.success()) {
+                        if (outcome.success()) {
+                            watcher.markCurrent(); // the cache write it will see is already loaded
+                        } else {
                             // Counted as a failed check: the refresher offers the file again after a backoff.
                             throw new IllegalStateException("new service tags (changeNumber " + file.changeNumber()
                                     + ") do not load: " + String.join("; ", outcome.errors()));

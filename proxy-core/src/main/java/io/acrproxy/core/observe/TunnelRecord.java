@@ -63,12 +63,9 @@ public final class TunnelRecord {
         return this;
     }
 
-    /** Upstream and DNS failures are errors, not denials: the policy allowed the request. */
+    /** Upstream and DNS failures and internal errors are errors, not denials: the policy allowed the request. */
     private static boolean isFailure(Reason r) {
-        return switch (r) {
-            case DNS_ERROR, DNS_TIMEOUT, CONNECT_REFUSED, CONNECT_FAILED, CONNECT_TIMEOUT, INTERNAL_ERROR -> true;
-            default -> false;
-        };
+        return r == Reason.INTERNAL_ERROR || ProxyMetrics.isUpstreamFailure(r);
     }
 
     /** From now on the tunnel, not the request handler, writes this record when it ends. */

@@ -85,6 +85,14 @@ public final class SourceWatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes the files as they are now as the state already loaded, so that a reload done by someone else (the
+     * service-tags refresher writing its cache, then reloading) is not repeated when the watcher sees the write.
+     */
+    public void markCurrent() {
+        fingerprint = fingerprint(files);
+    }
+
     private void run() {
         try {
             while (true) {
