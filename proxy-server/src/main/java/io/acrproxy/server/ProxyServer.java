@@ -1,6 +1,7 @@
 package io.acrproxy.server;
 
 import io.acrproxy.core.auth.ProxyAuthenticator;
+import io.acrproxy.core.connect.AcceptErrorHandler;
 import io.acrproxy.core.connect.ConnectionLimits;
 import io.acrproxy.core.connect.DataPlane;
 import io.acrproxy.core.connect.ProxyChannelInitializer;
@@ -47,6 +48,9 @@ public final class ProxyServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
     /** Rows of {@code /blocked}: enough for every target a fleet is refused, a fixed ~200 KB whatever the traffic. */
     static final int BLOCKED_TABLE_SIZE = 1000;
+    /** As long as Netty's own acceptor pauses: short enough that freed descriptors are used at once. */
+    private static final Duration ACCEPT_ERROR_PAUSE = Duration.ofSeconds(1);
+    private static final Duration ACCEPT_ERROR_LOG_INTERVAL = Duration.ofMinutes(1);
 
     private final Transport transport;
     private final EventLoopGroup acceptor;
@@ -105,9 +109,10 @@ public final class ProxyServer implements AutoCloseable {
         try {
             // The policy is not known before the bind (it contains the bound address), so connections wait.
             PolicyHolder policies = new PolicyHolder(Policy.compile(spec));
+            ProxyMetrics metrics = new ProxyMetrics(registry);
             DataPlane plane = new DataPlane(policies, resolver,
                     new UpstreamConnector(transport, config.timeouts().upstreamConnect()),
-                    new ConnectionEvents(new AccessLog(System::nanoTime), new ProxyMetrics(registry),
+                    new ConnectionEvents(new AccessLog(System::nanoTime), metrics,
                             new BlockedTargets(BLOCKED_TABLE_SIZE), Clock.systemUTC()),
                     new OpenTunnels(),
                     new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient()),
@@ -119,8 +124,10 @@ public final class ProxyServer implements AutoCloseable {
                     .group(acceptor, workers)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
-                    // Accept errors (e.g. EMFILE when file descriptors run out) do not spin: Netty's
-                    // ServerBootstrapAcceptor stops accepting for a second after one, and logs it once.
+                    // Accept errors (EMFILE when file descriptors run out) pause accepting instead of spinning,
+                    // and are counted and logged at most once a minute.
+                    .handler(new AcceptErrorHandler(metrics::acceptFailed, ACCEPT_ERROR_PAUSE, ACCEPT_ERROR_LOG_INTERVAL,
+                            System::nanoTime))
                     .option(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)

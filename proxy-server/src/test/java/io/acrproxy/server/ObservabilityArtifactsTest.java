@@ -48,7 +48,8 @@ class ObservabilityArtifactsTest {
             "acrproxy_policy_last_success_timestamp_seconds",
             "acrproxy_policy_info",
             "acrproxy_service_tags_change_number",
-            "acrproxy_tunnels_revoked_total");
+            "acrproxy_tunnels_revoked_total",
+            "acrproxy_accept_errors_total");
 
     /** SPEC §9.1 timers, exposed as {@code _bucket}, {@code _count}, {@code _sum} and a {@code _max} gauge. */
     static final Set<String> ACRPROXY_HISTOGRAMS = Set.of(
@@ -79,7 +80,8 @@ class ObservabilityArtifactsTest {
             "AcrProxyPolicyReloadFailing",
             "AcrProxyServiceTagsStale",
             "AcrProxyConnectionLimit",
-            "AcrProxyUpstreamFailures");
+            "AcrProxyUpstreamFailures",
+            "AcrProxyAcceptErrors");
 
     private static final Pattern METRIC_NAME = Pattern.compile("\\b(?:acrproxy|jvm|process|system|netty)_[a-z_]+");
     private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.*),\\s*(\\w+)\\)");

@@ -29,6 +29,7 @@ public final class ProxyMetrics {
     private final Counter bytesUpstream;
     private final Counter bytesDownstream;
     private final Counter tunnelsRevoked;
+    private final Counter acceptErrors;
     private final AtomicLong connectionsActive = new AtomicLong();
     private final AtomicLong tunnelsActive = new AtomicLong();
     private final Timer tunnelDuration;
@@ -58,6 +59,9 @@ public final class ProxyMetrics {
                 .description("Bytes relayed, counted when a tunnel ends").register(registry);
         tunnelsRevoked = Counter.builder("acrproxy.tunnels.revoked")
                 .description("Open tunnels closed because a policy reload withdrew their permission").register(registry);
+        acceptErrors = Counter.builder("acrproxy.accept.errors")
+                .description("Failures to accept a client connection, e.g. no file descriptors left (EMFILE)")
+                .register(registry);
         Gauge.builder("acrproxy.connections.active", connectionsActive, AtomicLong::get)
                 .description("Client connections open").register(registry);
         Gauge.builder("acrproxy.tunnels.active", tunnelsActive, AtomicLong::get)
@@ -134,6 +138,11 @@ public final class ProxyMetrics {
         bytesUpstream.increment(up);
         bytesDownstream.increment(down);
         tunnelDuration.record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** One failed accept on the listening socket. */
+    public void acceptFailed() {
+        acceptErrors.increment();
     }
 
     public void tunnelRevoked() {

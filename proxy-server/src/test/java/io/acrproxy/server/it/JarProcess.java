@@ -1,0 +1,108 @@
+package io.acrproxy.server.it;
+
+import static org.awaitility.Awaitility.await;
+
+import io.acrproxy.server.RepositoryRoot;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The executable jar in a process of its own, as a user runs it ({@code java -jar acr-egress-proxy.jar run
+ * --config FILE}), with its standard output (access log) and standard error (application log) collected line
+ * by line. {@link #close} sends SIGTERM, so the proxy drains and stops as it would under systemd.
+ */
+final class JarProcess implements AutoCloseable {
+    final Process process;
+    final List<String> stdout = new CopyOnWriteArrayList<>();
+    final List<String> stderr = new CopyOnWriteArrayList<>();
+
+    private JarProcess(Process process) {
+        this.process = process;
+        pump(process.getInputStream(), stdout);
+        pump(process.getErrorStream(), stderr);
+    }
+
+    /** Starts {@code run --config config} and waits until the admin endpoints are up. */
+    static JarProcess run(Path config, String... jvmOptions) throws IOException {
+        Path jar = RepositoryRoot.find().resolve("proxy-server/target/acr-egress-proxy.jar");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString()));
+        JarProcess p = new JarProcess(new ProcessBuilder(command).start());
+        try {
+            p.awaitStderr("admin endpoints on", Duration.ofSeconds(30));
+        } catch (RuntimeException | Error e) {
+            p.close();
+            throw e;
+        }
+        return p;
+    }
+
+    /** An unused loopback port, for configs that must name one before the process starts. */
+    static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return probe.getLocalPort();
+        }
+    }
+
+    void awaitStderr(String text, Duration atMost) {
+        await().atMost(atMost).until(() -> stderr.stream().anyMatch(l -> l.contains(text)));
+    }
+
+    void awaitStdout(String text, Duration atMost) {
+        await().atMost(atMost).until(() -> stdout.stream().anyMatch(l -> l.contains(text)));
+    }
+
+    long stderrLinesContaining(String text) {
+        return stderr.stream().filter(l -> l.contains(text)).count();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** User plus system CPU time the process has used so far. */
+    Duration cpuTime() {
+        return process.toHandle().info().totalCpuDuration().orElseThrow();
+    }
+
+    @Override
+    public void close() {
+        process.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the output streams
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("the proxy did not stop within 30 s of SIGTERM");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    private static void pump(InputStream in, List<String> into) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    into.add(line);
+                }
+            } catch (IOException e) {
+                into.add("(stream closed: " + new UncheckedIOException(e).getMessage() + ")");
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+    }
+}
