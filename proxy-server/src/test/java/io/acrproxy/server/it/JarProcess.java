@@ -23,10 +23,10 @@ import java.util.concurrent.TimeUnit;
  * --config FILE}), with its standard output (access log) and standard error (application log) collected line
  * by line. {@link #close} sends SIGTERM, so the proxy drains and stops as it would under systemd.
  */
-final class JarProcess implements AutoCloseable {
-    final Process process;
-    final List<String> stdout = new CopyOnWriteArrayList<>();
-    final List<String> stderr = new CopyOnWriteArrayList<>();
+public final class JarProcess implements AutoCloseable {
+    public final Process process;
+    public final List<String> stdout = new CopyOnWriteArrayList<>();
+    public final List<String> stderr = new CopyOnWriteArrayList<>();
 
     private JarProcess(Process process) {
         this.process = process;
@@ -35,7 +35,7 @@ final class JarProcess implements AutoCloseable {
     }
 
     /** Starts {@code run --config config} and waits until the admin endpoints are up. */
-    static JarProcess run(Path config, String... jvmOptions) throws IOException {
+    public static JarProcess run(Path config, String... jvmOptions) throws IOException {
         Path jar = RepositoryRoot.find().resolve("proxy-server/target/acr-egress-proxy.jar");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(List.of(jvmOptions));
@@ -51,30 +51,30 @@ final class JarProcess implements AutoCloseable {
     }
 
     /** An unused loopback port, for configs that must name one before the process starts. */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             return probe.getLocalPort();
         }
     }
 
-    void awaitStderr(String text, Duration atMost) {
+    public void awaitStderr(String text, Duration atMost) {
         await().atMost(atMost).until(() -> stderr.stream().anyMatch(l -> l.contains(text)));
     }
 
-    void awaitStdout(String text, Duration atMost) {
+    public void awaitStdout(String text, Duration atMost) {
         await().atMost(atMost).until(() -> stdout.stream().anyMatch(l -> l.contains(text)));
     }
 
-    long stderrLinesContaining(String text) {
+    public long stderrLinesContaining(String text) {
         return stderr.stream().filter(l -> l.contains(text)).count();
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** User plus system CPU time the process has used so far. */
-    Duration cpuTime() {
+    public Duration cpuTime() {
         return process.toHandle().info().totalCpuDuration().orElseThrow();
     }
 
