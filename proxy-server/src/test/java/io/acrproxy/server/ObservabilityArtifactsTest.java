@@ -1,16 +1,13 @@
 package io.acrproxy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -226,16 +222,17 @@ class ObservabilityArtifactsTest {
 
     @Test
     void promtoolAcceptsTheRulesTheirUnitTestsAndTheConfig() throws IOException, InterruptedException {
-        Path promtool = promtool();
+        ExternalTool promtool = promtool();
 
         promtool(promtool, "check", "rules", alertsFile.toString());
         promtool(promtool, "check", "config", prometheusFile.toString());
+        promtool(promtool, "check", "config", "prometheus-compose.yml");
         promtool(promtool, "test", "rules", "prometheus-alerts.test.yml", "prometheus-alerts-days.test.yml");
     }
 
     @Test
     void promtoolParsesEveryDashboardQuery() throws IOException, InterruptedException {
-        Path promtool = promtool();
+        ExternalTool promtool = promtool();
         List<Map<String, String>> rules = new ArrayList<>();
         List<String> expressions = dashboardExpressions(dashboard());
         for (int i = 0; i < expressions.size(); i++) {
@@ -368,36 +365,14 @@ class ObservabilityArtifactsTest {
         return GRAFANA_VARIABLE.matcher(expr).replaceAll(".*");
     }
 
-    private static Path promtool() {
-        Path found = null;
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "promtool");
-            if (Files.isExecutable(candidate)) {
-                found = candidate;
-                break;
-            }
-        }
-        if (found == null && Files.isExecutable(Path.of("/usr/bin/promtool"))) {
-            found = Path.of("/usr/bin/promtool");
-        }
-        assumeTrue(found != null, "promtool is not installed (Debian package prometheus; .ci/run installs it)");
-        return found;
+    private static ExternalTool promtool() {
+        return ExternalTool.require("promtool", "Debian package prometheus; .ci/run installs it");
     }
 
     /** Runs promtool in docker/ (so rule_files resolve as they would for Prometheus); fails on a non-zero exit. */
-    private String promtool(Path promtool, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(promtool.toString());
-        command.addAll(List.of(args));
-        Path output = Files.createTempFile(tmp, "promtool", ".out");
-        Process process = new ProcessBuilder(command).directory(docker.toFile()).redirectErrorStream(true)
-                .redirectOutput(output.toFile()).start();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("promtool did not finish in 120 s: " + command);
-        }
-        String text = Files.readString(output, StandardCharsets.UTF_8);
-        assertThat(process.exitValue()).as("%s exit status; output:%n%s", String.join(" ", command), text).isZero();
-        return text;
+    private String promtool(ExternalTool promtool, String... args) throws IOException, InterruptedException {
+        ExternalTool.Result result = promtool.run(docker, tmp, args);
+        assertThat(result.exitStatus()).as("promtool %s exit status; output:%n%s", String.join(" ", args), result.output()).isZero();
+        return result.output();
     }
 }
