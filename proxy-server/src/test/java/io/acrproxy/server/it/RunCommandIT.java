@@ -39,5 +39,6 @@ class RunCommandIT {
             proxy.awaitStdout("\"reason\":\"host_not_allowed\"", Duration.ofSeconds(10));
         }
         assertThat(String.join("\n", proxy.stderr)).contains("stopping");
+        assertThat(proxy.process.exitValue()).as("128 + SIGTERM, as the README and the systemd unit expect").isEqualTo(143);
     }
 }
