@@ -17,6 +17,7 @@ SCENARIOS="bulk,multi,setup,paced,pingpong,idle"
 TARGETS="direct,proxy,squid"
 JVM_OPTS_DEFAULT="-Xms256m -Xmx256m -XX:+UseG1GC -XX:MaxDirectMemorySize=256m -Dio.netty.allocator.lowMemory=false"
 JVM_OPTS="$JVM_OPTS_DEFAULT"
+TRANSPORT=auto
 BULK_BYTES=$((2 * 1024 * 1024 * 1024))     # per direction, one tunnel
 MULTI_BYTES=$((4 * 1024 * 1024 * 1024))    # per direction, over 64 tunnels
 MULTI_CONNS=64
@@ -45,6 +46,7 @@ Options:
   --scenarios LIST    comma-separated, of: bulk multi setup paced pingpong idle (default: all)
   --targets LIST      comma-separated, of: direct proxy squid (default: all three)
   --jvm-opts "FLAGS"  JVM flags for the proxy (default: $JVM_OPTS_DEFAULT)
+  --transport T       the proxy's transport: auto (default), epoll, io_uring or nio
   --jfr               record a JFR profile (settings=profile) of the proxy in each proxy scenario
                       (JFR costs a few per cent: use it to explain numbers, not to report them)
   --bulk-bytes N      bytes per direction for one tunnel (default $BULK_BYTES)
@@ -63,6 +65,7 @@ while [ $# -gt 0 ]; do
         --scenarios) SCENARIOS="$2"; shift ;;
         --targets) TARGETS="$2"; shift ;;
         --jvm-opts) JVM_OPTS="$2"; shift ;;
+        --transport) TRANSPORT="$2"; shift ;;
         --jfr) JFR=1 ;;
         --bulk-bytes) BULK_BYTES="$2"; shift ;;
         --setup-secs) SETUP_SECS="$2"; shift ;;
@@ -152,6 +155,7 @@ SQUID_BIN="$(command -v squid || echo /usr/sbin/squid)"
     echo "- kernel: $(uname -r); open-file limit $(ulimit -n)"
     echo "- java: $(java -version 2>&1 | sed -n 2p)"
     echo "- JVM flags for the proxy: \`$JVM_OPTS\`"
+    echo "- proxy transport: \`$TRANSPORT\`"
     echo "- squid: $("$SQUID_BIN" -v 2>/dev/null | head -1)"
     echo "- gcc: $(gcc --version | head -1)"
     echo "- sysctl: tcp_tw_reuse=$(sysctl -n net.ipv4.tcp_tw_reuse) ip_local_port_range=$(sysctl -n net.ipv4.ip_local_port_range | tr '\t' '-') somaxconn=$(sysctl -n net.core.somaxconn)"
@@ -185,6 +189,7 @@ destinations: {denyRanges: ['169.254.0.0/16']}
 clients: {allow: ['127.0.0.0/8']}
 timeouts: {idle: 10m, drain: 2s}
 limits: {maxConnections: 20000, maxConnectionsPerClient: 20000}
+transport: $TRANSPORT
 EOF
     # The access log (stdout, one JSON line per tunnel) goes to a file, as Squid's does.
     # shellcheck disable=SC2086
