@@ -21,7 +21,6 @@ import io.acrproxy.policy.source.PolicyHolder;
 import io.acrproxy.server.config.ProxyConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
@@ -36,6 +35,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +48,11 @@ public final class ProxyServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
     /** Rows of {@code /blocked}: enough for every target a fleet is refused, a fixed ~200 KB whatever the traffic. */
     static final int BLOCKED_TABLE_SIZE = 1000;
+    /**
+     * {@code -Dacrproxy.reusePort=false} listens on one socket with an acceptor thread even where SO_REUSEPORT is
+     * available: the comparison for docs/benchmarks.md.
+     */
+    static final String REUSE_PORT_PROPERTY = "acrproxy.reusePort";
     /** As long as Netty's own acceptor pauses: short enough that freed descriptors are used at once. */
     private static final Duration ACCEPT_ERROR_PAUSE = Duration.ofSeconds(1);
     private static final Duration ACCEPT_ERROR_LOG_INTERVAL = Duration.ofMinutes(1);
@@ -57,7 +62,7 @@ public final class ProxyServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final HostResolver resolver;
     private final ChannelGroup clients;
-    private final Channel server;
+    private final Listeners server;
     private final PolicyHolder policies;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -68,7 +73,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Set<InetSocketAddress> ownAddresses;
 
     private ProxyServer(Transport transport, EventLoopGroup acceptor, EventLoopGroup workers, HostResolver resolver,
-                        ChannelGroup clients, Channel server, PolicyHolder policies, DataPlane plane,
+                        ChannelGroup clients, Listeners server, PolicyHolder policies, DataPlane plane,
                         Set<InetSocketAddress> ownAddresses, boolean revokeOnReload, ExecutorService authExecutor) {
         this.authExecutor = authExecutor;
         this.events = plane.events();
@@ -95,7 +100,8 @@ public final class ProxyServer implements AutoCloseable {
     public static ProxyServer start(ProxyConfig config, InetSocketAddress bind, PolicySpec spec, HostResolver resolverOverride,
                                     MeterRegistry registry) throws InterruptedException {
         Transport transport = Transport.select(config.transport());
-        EventLoopGroup acceptor = transport.newGroup(1);
+        boolean perLoop = transport.reusePortOption() != null && Boolean.parseBoolean(System.getProperty(REUSE_PORT_PROPERTY, "true"));
+        EventLoopGroup acceptor = perLoop ? null : transport.newGroup(1);
         EventLoopGroup workers = transport.newGroup(0);
         HostResolver dns = resolverOverride != null ? resolverOverride : new NettyHostResolver(transport, config.resolver().timeout());
         HostResolver resolver = new StaticHostResolver(config.resolver().hosts(), dns);
@@ -120,32 +126,41 @@ public final class ProxyServer implements AutoCloseable {
                     clients, Clock.systemUTC(), System::nanoTime,
                     config.timeouts().requestHeader(), config.limits().maxHeaderBytes(),
                     config.sni().inspectTimeout(), config.sni().maxClientHelloBytes(), config.timeouts().idle());
-            Channel server = new ServerBootstrap()
-                    .group(acceptor, workers)
-                    .channel(transport.serverChannel())
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    // Accept errors (EMFILE when file descriptors run out) pause accepting instead of spinning,
-                    // and are counted and logged at most once a minute.
-                    .handler(new AcceptErrorHandler(metrics::acceptFailed, ACCEPT_ERROR_PAUSE, ACCEPT_ERROR_LOG_INTERVAL,
-                            System::nanoTime))
-                    .option(ChannelOption.AUTO_READ, false)
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamConnector.WATER_MARK)
-                    .childHandler(new ProxyChannelInitializer(plane))
-                    .bind(bind).sync().channel();
-            InetSocketAddress bound = (InetSocketAddress) server.localAddress();
+            Supplier<ServerBootstrap> bootstrap = () -> {
+                ServerBootstrap b = new ServerBootstrap()
+                        .channel(transport.serverChannel())
+                        .option(ChannelOption.SO_BACKLOG, 1024)
+                        .option(ChannelOption.AUTO_READ, false)
+                        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamConnector.WATER_MARK)
+                        .childHandler(new ProxyChannelInitializer(plane));
+                if (perLoop) {
+                    b.option(transport.reusePortOption(), true);
+                }
+                return b;
+            };
+            // Accept errors (EMFILE when file descriptors run out) pause accepting instead of spinning,
+            // and are counted and logged at most once a minute.
+            AcceptErrorHandler.Reporter acceptErrors = new AcceptErrorHandler.Reporter(metrics::acceptFailed,
+                    ACCEPT_ERROR_LOG_INTERVAL, System::nanoTime);
+            Listeners server = Listeners.bind(bootstrap, acceptor, workers, perLoop,
+                    () -> new AcceptErrorHandler(acceptErrors, ACCEPT_ERROR_PAUSE), bind);
+            InetSocketAddress bound = server.address();
             Set<InetSocketAddress> own = OwnAddresses.of(bound);
             policies.swap(Policy.compile(withOwn(spec, own)));
-            server.config().setAutoRead(true);
-            LOG.info("listening on {} with transport {}, policy {} ({} mode)", bound, transport.configName(),
+            server.startAccepting();
+            LOG.info("listening on {} with transport {} ({}), policy {} ({} mode)", bound, transport.configName(),
+                    perLoop ? server.count() + " SO_REUSEPORT sockets, one per event loop" : "one acceptor thread",
                     policies.get().version(), policies.get().mode().code());
             return new ProxyServer(transport, acceptor, workers, resolver, clients, server, policies, plane, own,
                     config.revokeOnReload(), authExecutor);
         } catch (RuntimeException | InterruptedException e) {
             authExecutor.shutdownNow();
             resolver.close();
-            acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            if (acceptor != null) {
+                acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            }
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
@@ -157,7 +172,7 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public InetSocketAddress address() {
-        return (InetSocketAddress) server.localAddress();
+        return server.address();
     }
 
     public Transport transport() {
@@ -232,7 +247,7 @@ public final class ProxyServer implements AutoCloseable {
         if (!stopped.compareAndSet(false, true)) {
             return 0;
         }
-        server.close().sync();
+        server.close();
         long deadline = System.nanoTime() + drain.toNanos();
         int waiting = clients.size();
         if (waiting > 0) {
@@ -249,7 +264,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         resolver.close();
         authExecutor.shutdownNow();
-        acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+        if (acceptor != null) {
+            acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+        }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
         return forced;
     }

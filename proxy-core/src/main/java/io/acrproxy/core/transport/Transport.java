@@ -1,8 +1,10 @@
 package io.acrproxy.core.transport;
 
+import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -15,6 +17,7 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
@@ -82,6 +85,19 @@ public enum Transport {
     /** An event-loop group of this transport; {@code threads} 0 means Netty's default (2 × cores). */
     public MultiThreadIoEventLoopGroup newGroup(int threads) {
         return new MultiThreadIoEventLoopGroup(threads, ioHandlerFactory.get());
+    }
+
+    /**
+     * The native {@code SO_REUSEPORT} option, or {@code null} for NIO (whose listening channel Netty does not let
+     * one set it on). With it, several listening sockets share one port and the kernel spreads new connections
+     * over them, so each event loop can accept its own connections.
+     */
+    public ChannelOption<Boolean> reusePortOption() {
+        return switch (this) {
+            case EPOLL -> EpollChannelOption.SO_REUSEPORT;
+            case IO_URING -> IoUringChannelOption.SO_REUSEPORT;
+            case NIO -> null;
+        };
     }
 
     /** The config spelling: {@code epoll}, {@code io_uring}, {@code nio}. */

@@ -16,8 +16,9 @@ class AcceptErrorHandlerTest {
     private final AtomicInteger counted = new AtomicInteger();
     private final List<String> warnings = new ArrayList<>();
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
-    private final EmbeddedChannel listener = new EmbeddedChannel(new AcceptErrorHandler(counted::incrementAndGet,
-            warnings::add, Duration.ofSeconds(1), Duration.ofSeconds(60), now::get));
+    private final AcceptErrorHandler.Reporter reporter = new AcceptErrorHandler.Reporter(counted::incrementAndGet,
+            warnings::add, Duration.ofSeconds(60), now::get);
+    private final EmbeddedChannel listener = new EmbeddedChannel(new AcceptErrorHandler(reporter, Duration.ofSeconds(1)));
 
     @Test
     void aFailedAcceptPausesReadingForThePauseThenResumes() {
@@ -65,5 +66,18 @@ class AcceptErrorHandlerTest {
         listener.runScheduledPendingTasks();
         assertThat(listener.config().isAutoRead()).isTrue();
         assertThat(listener.hasPendingTasks()).isFalse();
+    }
+
+    @Test
+    void listeningChannelsSharingAReporterLogOneLineBetweenThem() {
+        EmbeddedChannel second = new EmbeddedChannel(new AcceptErrorHandler(reporter, Duration.ofSeconds(1)));
+
+        listener.pipeline().fireExceptionCaught(new IOException("Too many open files"));
+        second.pipeline().fireExceptionCaught(new IOException("Too many open files"));
+
+        assertThat(counted).hasValue(2);
+        assertThat(warnings).hasSize(1);
+        assertThat(second.config().isAutoRead()).isFalse();
+        second.finishAndReleaseAll();
     }
 }

@@ -7,7 +7,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -18,8 +19,9 @@ class RunCommandIT {
     @TempDir
     Path dir;
 
-    @Test
-    void theJarServesAndStopsOnSigterm() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void theJarServesAndStopsOnSigterm(boolean reusePort) throws Exception {
         int port = JarProcess.freePort();
         Path config = dir.resolve("proxy.yaml");
         Files.writeString(config, """
@@ -28,9 +30,12 @@ class RunCommandIT {
                 presets: [mcr]
                 timeouts: {drain: 2s}
                 """.formatted(port, JarProcess.freePort()));
-        JarProcess proxy = JarProcess.run(config);
+        JarProcess proxy = JarProcess.run(config, "-Dacrproxy.reusePort=" + reusePort);
         try (proxy) {
-            assertThat(String.join("\n", proxy.stderr)).containsPattern("with transport (epoll|nio)");
+            // epoll: one SO_REUSEPORT socket per event loop (2 x cores), unless switched off; NIO: always one acceptor.
+            assertThat(String.join("\n", proxy.stderr)).containsPattern(reusePort
+                    ? "with transport (epoll \\(\\d+ SO_REUSEPORT sockets, one per event loop\\)|nio \\(one acceptor thread\\))"
+                    : "with transport (epoll|nio) \\(one acceptor thread\\)");
 
             try (RawProxyClient client = new RawProxyClient(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port))) {
                 RawProxyClient.Response r = client.send("CONNECT evilreg.azurecr.io:443 HTTP/1.1\r\n\r\n").readResponse();
