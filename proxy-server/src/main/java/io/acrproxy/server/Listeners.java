@@ -7,7 +7,10 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -35,7 +38,8 @@ final class Listeners {
      * @param listenHandler  a new handler for each listening channel (accept-error handling)
      */
     static Listeners bind(Supplier<ServerBootstrap> bootstrap, EventLoopGroup acceptor, EventLoopGroup workers, boolean perLoop,
-                          Supplier<ChannelHandler> listenHandler, InetSocketAddress address) throws InterruptedException {
+                          Supplier<ChannelHandler> listenHandler, InetSocketAddress address)
+            throws InterruptedException, BindException {
         List<Channel> channels = new ArrayList<>();
         Consumer<Channel> undo = c -> c.close().awaitUninterruptibly();
         try {
@@ -43,6 +47,7 @@ final class Listeners {
                 channels.add(bootstrap.get().group(acceptor, workers).handler(listenHandler.get()).bind(address).sync().channel());
                 return new Listeners(channels);
             }
+            refuseIfTaken(address);
             InetSocketAddress at = address;
             for (EventExecutor e : workers) {
                 EventLoop loop = (EventLoop) e;
@@ -51,9 +56,30 @@ final class Listeners {
                 at = (InetSocketAddress) bound.channel().localAddress(); // port 0: the others take the port the first got
             }
             return new Listeners(channels);
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (RuntimeException | InterruptedException | BindException e) {
             channels.forEach(undo);
             throw e;
+        }
+    }
+
+    /**
+     * With SO_REUSEPORT a second proxy started on the same port by the same user would bind too and silently get
+     * a share of the connections (with whatever policy it has). A plain socket cannot bind a port that any socket
+     * listens on, so binding one first makes a taken port fail the start, as it does without SO_REUSEPORT.
+     */
+    private static void refuseIfTaken(InetSocketAddress address) throws BindException {
+        if (address.getPort() == 0) {
+            return; // an ephemeral port nobody else can have asked for
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true); // as Netty's sockets do: TIME_WAIT leftovers are not "taken"
+            probe.bind(address);
+        } catch (BindException e) {
+            throw e;
+        } catch (IOException e) {
+            BindException taken = new BindException(e.getMessage());
+            taken.initCause(e);
+            throw taken;
         }
     }
 

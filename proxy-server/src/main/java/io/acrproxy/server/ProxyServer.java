@@ -98,7 +98,7 @@ public final class ProxyServer implements AutoCloseable {
      * @param registry         where the data plane's meters go
      */
     public static ProxyServer start(ProxyConfig config, InetSocketAddress bind, PolicySpec spec, HostResolver resolverOverride,
-                                    MeterRegistry registry) throws InterruptedException {
+                                    MeterRegistry registry) throws InterruptedException, java.net.BindException {
         Transport transport = Transport.select(config.transport());
         boolean perLoop = transport.reusePortOption() != null && Boolean.parseBoolean(System.getProperty(REUSE_PORT_PROPERTY, "true"));
         EventLoopGroup acceptor = perLoop ? null : transport.newGroup(1);
@@ -155,7 +155,7 @@ public final class ProxyServer implements AutoCloseable {
                     policies.get().version(), policies.get().mode().code());
             return new ProxyServer(transport, acceptor, workers, resolver, clients, server, policies, plane, own,
                     config.revokeOnReload(), authExecutor);
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (RuntimeException | InterruptedException | java.net.BindException e) {
             authExecutor.shutdownNow();
             resolver.close();
             if (acceptor != null) {

@@ -7,8 +7,8 @@ import io.acrproxy.server.admin.AdminState;
 import io.acrproxy.server.config.ProxyConfig;
 import io.acrproxy.server.source.ServiceTagsBootstrap;
 import io.acrproxy.server.source.ServiceTagsFetcher;
+import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -54,8 +54,9 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalStateException e) {
             return cli.badInput("run: " + e.getMessage());
         } catch (Exception e) {
-            // Netty's bind().sync() rethrows the socket's checked exception (BindException) undeclared.
-            if (e instanceof SocketException) {
+            // Netty's bind().sync() rethrows the socket's checked exception undeclared: a BindException (NIO, the
+            // SO_REUSEPORT probe) or a NativeIoException "bind(..) failed ... Address already in use" (epoll).
+            if (e instanceof IOException) {
                 cli.err().println("run: cannot listen on " + ProxyServer.listenAddress(cfg) + " or the admin port "
                         + cfg.admin().port() + ": " + e.getMessage());
                 cli.err().flush();

@@ -36,11 +36,7 @@ public final class JarProcess implements AutoCloseable {
 
     /** Starts {@code run --config config} and waits until the admin endpoints are up. */
     public static JarProcess run(Path config, String... jvmOptions) throws IOException {
-        Path jar = RepositoryRoot.find().resolve("proxy-server/target/acr-egress-proxy.jar");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(List.of(jvmOptions));
-        command.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString()));
-        JarProcess p = new JarProcess(new ProcessBuilder(command).start());
+        JarProcess p = start(config, jvmOptions);
         try {
             p.awaitStderr("admin endpoints on", Duration.ofSeconds(30));
         } catch (RuntimeException | Error e) {
@@ -48,6 +44,15 @@ public final class JarProcess implements AutoCloseable {
             throw e;
         }
         return p;
+    }
+
+    /** Starts {@code run --config config} without waiting for anything. */
+    public static JarProcess start(Path config, String... jvmOptions) throws IOException {
+        Path jar = RepositoryRoot.find().resolve("proxy-server/target/acr-egress-proxy.jar");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString()));
+        return new JarProcess(new ProcessBuilder(command).start());
     }
 
     /** An unused loopback port, for configs that must name one before the process starts. */

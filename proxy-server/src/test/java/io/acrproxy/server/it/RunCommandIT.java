@@ -1,6 +1,7 @@
 package io.acrproxy.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -45,5 +46,24 @@ class RunCommandIT {
         }
         assertThat(String.join("\n", proxy.stderr)).contains("stopping");
         assertThat(proxy.process.exitValue()).as("128 + SIGTERM, as the README and the systemd unit expect").isEqualTo(143);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aSecondProxyOnATakenPortFailsToStartInsteadOfSharingIt(boolean reusePort) throws Exception {
+        int port = JarProcess.freePort();
+        Path first = dir.resolve("first.yaml");
+        Path second = dir.resolve("second.yaml");
+        Files.writeString(first, "listen: {address: 127.0.0.1, port: %d}\nadmin: {port: %d}\n".formatted(port, JarProcess.freePort()));
+        Files.writeString(second, "listen: {address: 127.0.0.1, port: %d}\nadmin: {port: %d}\n".formatted(port, JarProcess.freePort()));
+        try (JarProcess running = JarProcess.run(first, "-Dacrproxy.reusePort=" + reusePort)) {
+            JarProcess late = JarProcess.start(second, "-Dacrproxy.reusePort=" + reusePort);
+            assertThat(late.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+            assertThat(late.process.exitValue()).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(String.join("\n", late.stderr)).contains("run: cannot listen on /127.0.0.1:" + port));
+            assertThat(running.process.isAlive()).isTrue();
+        }
     }
 }
