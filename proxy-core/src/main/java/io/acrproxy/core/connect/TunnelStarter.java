@@ -46,7 +46,9 @@ final class TunnelStarter implements ClientHelloListener {
         // Until the relay owns both channels, either one closing ends the other.
         upstream.closeFuture().addListener(closeClientWithUpstream);
         client.closeFuture().addListener(f -> {
-            upstream.close();
+            if (upstream.isOpen()) { // the relay has usually closed it; each close() call costs an exception
+                upstream.close();
+            }
             if (!relayStarted) {
                 plane.events().closed(record);
             }

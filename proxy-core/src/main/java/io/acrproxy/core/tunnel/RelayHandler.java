@@ -24,6 +24,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     private RelayHandler peer;
     private long bytesRead;
     private boolean inputDone;
+    private boolean outputDone;
 
     RelayHandler(Relay relay, Side side, Channel channel) {
         this.relay = relay;
@@ -59,6 +60,20 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         }
         inputDone = true;
         return true;
+    }
+
+    /** This side sent EOF (or closed) and every byte it sent before has been forwarded. */
+    boolean isInputDone() {
+        return inputDone;
+    }
+
+    /** The relay shut this channel's output down: the peer's EOF has been passed on. */
+    void markOutputDone() {
+        outputDone = true;
+    }
+
+    boolean isOutputDone() {
+        return outputDone;
     }
 
     /**
