@@ -106,13 +106,15 @@ public final class ProxyServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        AccessLog accessLog = new AccessLog(System::nanoTime);
         try {
             // The policy is not known before the bind (it contains the bound address), so connections wait.
             PolicyHolder policies = new PolicyHolder(Policy.compile(spec));
             ProxyMetrics metrics = new ProxyMetrics(registry);
+            metrics.watch(accessLog);
             DataPlane plane = new DataPlane(policies, resolver,
                     new UpstreamConnector(transport, config.timeouts().upstreamConnect()),
-                    new ConnectionEvents(new AccessLog(System::nanoTime), metrics,
+                    new ConnectionEvents(accessLog, metrics,
                             new BlockedTargets(BLOCKED_TABLE_SIZE), Clock.systemUTC()),
                     new OpenTunnels(),
                     new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient()),
@@ -147,6 +149,7 @@ public final class ProxyServer implements AutoCloseable {
             resolver.close();
             acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            accessLog.close();
             throw e;
         }
     }
@@ -251,6 +254,8 @@ public final class ProxyServer implements AutoCloseable {
         authExecutor.shutdownNow();
         acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+        // Every connection's line is queued by now (the event loops are gone): write them before Logback stops.
+        events.accessLog().close();
         return forced;
     }
 
