@@ -132,7 +132,7 @@ public final class ProxyServer implements AutoCloseable {
                             System::nanoTime))
                     .option(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    // No TCP_NODELAY option: Netty sets it on every TCP channel it makes (a second setsockopt).
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamConnector.WATER_MARK)
                     .childHandler(new ProxyChannelInitializer(plane))
                     .bind(bind).sync().channel();
