@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Ticker;
 import java.time.Duration;
@@ -44,8 +43,6 @@ import org.slf4j.LoggerFactory;
 public final class Relay {
     /** Name of the relay's handler in both pipelines. */
     public static final String HANDLER_NAME = "relay";
-    /** Name of the idle handler, just before the relay's handler in the client's pipeline. */
-    public static final String IDLE_HANDLER_NAME = "relay-idle";
 
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
 
@@ -57,6 +54,7 @@ public final class Relay {
 
     private final RelayHandler clientHandler;
     private final RelayHandler upstreamHandler;
+    private final IdleTimer idleTimer;
     private final long idleNanos;
     private final Listener listener;
     /** The event loop's ticker: the system's in production, a controllable one under EmbeddedChannel. */
@@ -73,6 +71,7 @@ public final class Relay {
         this.listener = listener;
         this.ticker = client.eventLoop().ticker();
         this.startNanos = ticker.nanoTime();
+        this.idleTimer = new IdleTimer(client, upstream, idleNanos, ticker, this::idle);
     }
 
     /** Starts relaying between two connected channels; see the class comment for the contract. */
@@ -134,10 +133,6 @@ public final class Relay {
         try {
             client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
             upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-            // On the client channel it sees the client's reads and the writes to the client, so both
-            // directions; observeOutput keeps a slow but steadily draining reader from counting as idle.
-            client.pipeline().addLast(IDLE_HANDLER_NAME,
-                    new IdleStateHandler(true, 0, 0, idleNanos, TimeUnit.NANOSECONDS));
             client.pipeline().addLast(HANDLER_NAME, clientHandler);
             upstream.pipeline().addLast(HANDLER_NAME, upstreamHandler);
         } catch (RuntimeException e) { // a name taken already: a relay started twice on one channel
@@ -149,6 +144,7 @@ public final class Relay {
         } else {
             ReferenceCountUtil.release(clientBytes);
         }
+        idleTimer.start();
         clientHandler.startReading();
         upstreamHandler.startReading();
     }
@@ -246,7 +242,12 @@ public final class Relay {
         }
     }
 
-    void idle() {
+    /** Bytes moved: called once per read loop of either channel. */
+    void active() {
+        idleTimer.active();
+    }
+
+    private void idle() {
         end(Outcome.IDLE_TIMEOUT, null, null, null);
     }
 
@@ -273,6 +274,7 @@ public final class Relay {
             return;
         }
         ended = true;
+        idleTimer.stop();
         RelayResult result = new RelayResult(outcome, clientHandler.bytesRead(), upstreamHandler.bytesRead(),
                 Duration.ofNanos(ticker.nanoTime() - startNanos), side, cause, reason);
         if (side != null) {

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -129,6 +128,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (!relay.isEnded()) {
             peer.channel.flush();
+            relay.active();
         }
     }
 
@@ -148,8 +148,6 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
             // second once all data is read. Either means this side sent FIN and every byte before it has
             // been delivered to channelRead. The Relay ignores the second.
             relay.inputShutdown(this);
-        } else if (evt instanceof IdleStateEvent) {
-            relay.idle();
         } else {
             ctx.fireUserEventTriggered(evt);
         }

@@ -280,6 +280,45 @@ class RelayLifecycleTest {
         assertThat(client.readAllOutboundText()).isEqualTo("b");
     }
 
+    @Test
+    void aSlowReaderThatKeepsTakingBytesIsNotIdle() {
+        client.freezeTime();
+        client.stall();
+        Relay.start(client, upstream, IDLE, listener);
+        upstream.writeInbound(text("a download the client reads slowly"));
+
+        advance(Duration.ofSeconds(9));
+        client.drain(); // the client took the bytes, though nothing was read either way
+        advance(Duration.ofSeconds(9));
+        assertThat(listener.called()).as("output moved within the period").isFalse();
+
+        advance(Duration.ofSeconds(11));
+        assertThat(listener.single().outcome()).isEqualTo(Outcome.IDLE_TIMEOUT);
+    }
+
+    @Test
+    void aReaderThatTakesNothingIsIdleAlthoughBytesAreQueuedForIt() {
+        client.freezeTime();
+        client.stall();
+        Relay.start(client, upstream, IDLE, listener);
+        upstream.writeInbound(text("never read"));
+
+        advance(Duration.ofSeconds(10));
+
+        assertThat(listener.single().outcome()).isEqualTo(Outcome.IDLE_TIMEOUT);
+    }
+
+    @Test
+    void theIdleTimerIsCancelledWhenTheTunnelEnds() {
+        client.freezeTime();
+        Relay relay = Relay.start(client, upstream, IDLE, listener);
+
+        relay.close("test");
+
+        assertThat(client.runScheduledPendingTasks()).as("delay to the next scheduled task: none").isEqualTo(-1);
+        assertThat(listener.single().outcome()).isEqualTo(Outcome.CLOSED_BY_CALLER);
+    }
+
     private void advance(Duration duration) {
         client.advanceTimeBy(duration.toNanos(), TimeUnit.NANOSECONDS);
         client.runScheduledPendingTasks();
