@@ -10,6 +10,8 @@ import io.acrproxy.policy.host.Authority;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 
 /**
  * Stages 6–8 of SPEC §2 once the upstream is connected: answer {@code 200}, inspect the ClientHello, then
@@ -58,6 +60,12 @@ final class TunnelStarter implements ClientHelloListener {
                 plane.maxClientHelloBytes(), plane.inspectTimeout());
         client.pipeline().replace(ctx.handler(), "client-hello", inspector);
         client.pipeline().remove(ProxyChannelInitializer.HEAD_DECODER);
+        if (client instanceof DuplexChannel duplex && duplex.isInputShutdown()) {
+            // The client's EOF came while the upstream connected (the event went by before the inspector was
+            // there): tell it again, after the bytes the decoder held, so that an incomplete hello ends now
+            // rather than at the inspection timeout. Netty fires it once per channel.
+            client.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        }
         client.config().setAutoRead(true);
     }
 
