@@ -14,11 +14,13 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
+# shellcheck source=bench/proxy-config.sh
+. "$HERE/proxy-config.sh"
 SECS=3
 WARMUP=15
 STRACE=1
 OUT=""
-JVM_OPTS="-Xms256m -Xmx256m -XX:+UseG1GC -XX:MaxDirectMemorySize=256m -Dio.netty.allocator.lowMemory=false"
+JVM_OPTS="$BENCH_JVM_OPTS_DEFAULT"
 while [ $# -gt 0 ]; do
     case "$1" in
         --secs) SECS="$2"; shift ;;
@@ -58,18 +60,7 @@ for _ in $(seq 1 50); do [ -s "$WORK/origin.port" ] && break; sleep 0.1; done
 ORIGIN_PORT="$(cat "$WORK/origin.port")"
 PROXY_PORT="$("$TB" freeport --ip 127.0.0.1)"
 ADMIN_PORT="$("$TB" freeport --ip 127.0.0.1)"
-cat > "$WORK/proxy.yaml" <<EOF
-listen: {address: 127.0.0.1, port: $PROXY_PORT}
-admin: {address: 127.0.0.1, port: $ADMIN_PORT}
-registries: []
-extraHosts: [bench.example.org]
-ports: [$ORIGIN_PORT]
-resolver: {hosts: {bench.example.org: $ORIGIN_IP}}
-destinations: {denyRanges: ['169.254.0.0/16']}
-clients: {allow: ['127.0.0.0/8']}
-timeouts: {idle: 10m, drain: 2s}
-limits: {maxConnections: 20000, maxConnectionsPerClient: 20000}
-EOF
+bench_proxy_yaml "$PROXY_PORT" "$ADMIN_PORT" "$ORIGIN_IP" "$ORIGIN_PORT" > "$WORK/proxy.yaml"
 # shellcheck disable=SC2086
 java $JVM_OPTS -jar "$JAR" run --config "$WORK/proxy.yaml" > "$WORK/access.log" 2> "$WORK/proxy.log" &
 PROXY_PID=$!
