@@ -85,6 +85,11 @@ public final class AccessLog implements AutoCloseable {
             sink.accept(line.toJson()); // after close(): rare (a connection outliving the server); written here
         } else if (!queue.offer(line)) {
             dropped.incrementAndGet();
+        } else if (closed) {
+            // close() came between the check and the offer, and the thread may have stopped already.
+            for (Line queued; (queued = queue.poll()) != null; ) {
+                sink.accept(queued.toJson());
+            }
         }
     }
 
