@@ -8,6 +8,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=bench/proxy-config.sh
+. "$HERE/proxy-config.sh"
 ARGS="$*"
 ROOT="$(cd "$HERE/.." && pwd)"
 
@@ -15,7 +17,7 @@ ROOT="$(cd "$HERE/.." && pwd)"
 REPS=5
 SCENARIOS="bulk,multi,setup,paced,pingpong,idle"
 TARGETS="direct,proxy,squid"
-JVM_OPTS_DEFAULT="-Xms256m -Xmx256m -XX:+UseG1GC -XX:MaxDirectMemorySize=256m -Dio.netty.allocator.lowMemory=false"
+JVM_OPTS_DEFAULT="$BENCH_JVM_OPTS_DEFAULT"
 JVM_OPTS="$JVM_OPTS_DEFAULT"
 TRANSPORT=auto
 BULK_BYTES=$((2 * 1024 * 1024 * 1024))     # per direction, one tunnel
@@ -177,20 +179,7 @@ PROXY_PID=""
 if has "$TARGETS" proxy; then
     PROXY_PORT="$("$TB" freeport --ip 127.0.0.1)"
     ADMIN_PORT="$("$TB" freeport --ip 127.0.0.1)"
-    # Loopback is the test's internet: the default deny ranges refuse it, so only link-local stays denied.
-    cat > "$WORK/proxy.yaml" <<EOF
-listen: {address: 127.0.0.1, port: $PROXY_PORT}
-admin: {address: 127.0.0.1, port: $ADMIN_PORT}
-registries: []
-extraHosts: [bench.example.org]
-ports: [$ORIGIN_PORT]
-resolver: {hosts: {bench.example.org: $ORIGIN_IP}}
-destinations: {denyRanges: ['169.254.0.0/16']}
-clients: {allow: ['127.0.0.0/8']}
-timeouts: {idle: 10m, drain: 2s}
-limits: {maxConnections: 20000, maxConnectionsPerClient: 20000}
-transport: $TRANSPORT
-EOF
+    bench_proxy_yaml "$PROXY_PORT" "$ADMIN_PORT" "$ORIGIN_IP" "$ORIGIN_PORT" "$TRANSPORT" > "$WORK/proxy.yaml"
     # The access log (stdout, one JSON line per tunnel) goes to a file, as Squid's does.
     # shellcheck disable=SC2086
     java $JVM_OPTS -jar "$JAR" run --config "$WORK/proxy.yaml" > "$WORK/access.log" 2> "$WORK/proxy.log" &

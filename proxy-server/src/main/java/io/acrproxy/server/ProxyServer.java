@@ -112,13 +112,15 @@ public final class ProxyServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        AccessLog accessLog = new AccessLog(System::nanoTime);
         try {
             // The policy is not known before the bind (it contains the bound address), so connections wait.
             PolicyHolder policies = new PolicyHolder(Policy.compile(spec));
             ProxyMetrics metrics = new ProxyMetrics(registry);
+            metrics.watch(accessLog);
             DataPlane plane = new DataPlane(policies, resolver,
                     new UpstreamConnector(transport, config.timeouts().upstreamConnect()),
-                    new ConnectionEvents(new AccessLog(System::nanoTime), metrics,
+                    new ConnectionEvents(accessLog, metrics,
                             new BlockedTargets(BLOCKED_TABLE_SIZE), Clock.systemUTC()),
                     new OpenTunnels(),
                     new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient()),
@@ -132,7 +134,7 @@ public final class ProxyServer implements AutoCloseable {
                         .option(ChannelOption.SO_BACKLOG, 1024)
                         .option(ChannelOption.AUTO_READ, false)
                         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        // No TCP_NODELAY option: Netty sets it on every TCP channel it makes (a second setsockopt).
                         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamConnector.WATER_MARK)
                         .childHandler(new ProxyChannelInitializer(plane));
                 if (perLoop) {
@@ -162,6 +164,7 @@ public final class ProxyServer implements AutoCloseable {
                 acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             }
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            accessLog.close();
             throw e;
         }
     }
@@ -268,6 +271,8 @@ public final class ProxyServer implements AutoCloseable {
             acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
         }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+        // Every connection's line is queued by now (the event loops are gone): write them before Logback stops.
+        events.accessLog().close();
         return forced;
     }
 

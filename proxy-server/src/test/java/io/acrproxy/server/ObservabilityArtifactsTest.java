@@ -45,7 +45,8 @@ class ObservabilityArtifactsTest {
             "acrproxy_policy_info",
             "acrproxy_service_tags_change_number",
             "acrproxy_tunnels_revoked_total",
-            "acrproxy_accept_errors_total");
+            "acrproxy_accept_errors_total",
+            "acrproxy_access_log_dropped_total");
 
     /** SPEC §9.1 timers, exposed as {@code _bucket}, {@code _count}, {@code _sum} and a {@code _max} gauge. */
     static final Set<String> ACRPROXY_HISTOGRAMS = Set.of(

@@ -193,8 +193,8 @@ public final class ConnectRequestHandler extends ChannelInboundHandlerAdapter {
             refuse(ctx, decision);
             return;
         }
-        // Bytes pipelined behind the head stay in the decoder until the tunnel is ready for them.
-        ctx.channel().config().setAutoRead(false);
+        // Bytes pipelined behind the head stay in the decoder until the tunnel is ready for them; the decoder
+        // stops reading when there are any (RequestHeadDecoder), so autoRead is left alone here.
         if (target.host() instanceof IpLiteral ip) {
             connect(ctx, policy, target, List.of(ip.address()));
         } else {

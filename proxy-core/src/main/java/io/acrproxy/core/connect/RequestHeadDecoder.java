@@ -27,10 +27,12 @@ import java.util.List;
  *
  * <p>The decoder consumes the head up to and including its blank line and nothing more: bytes behind it
  * (a ClientHello sent right after {@code CONNECT}) stay in the cumulation, and {@link ByteToMessageDecoder}
- * passes them on when this handler is removed. After its message the decoder never requests a read: the
- * handler that received the message owns flow control from then on and should turn {@code autoRead} off
- * while it decides and connects, so that the bytes kept here stay bounded. After an error, further input
- * is discarded.
+ * passes them on when this handler is removed. After its message the decoder never requests a read, and as
+ * soon as it holds bytes behind the head it turns {@code autoRead} off, so that what it keeps stays bounded
+ * (about one read) while the handler behind it decides and connects; that handler turns reading on again
+ * when the next protocol's handler is in place. Most clients send nothing before the {@code 200}, and then
+ * autoRead is never touched: each change is an epoll_ctl system call. After an error, further input is
+ * discarded.
  *
  * <p>Memory stays within the limits: complete lines are parsed and consumed as they arrive, and a limit is
  * reported as soon as the bytes received prove it exceeded, without waiting for a line end.
@@ -83,7 +85,11 @@ public final class RequestHeadDecoder extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         switch (state) {
             case DONE:
-                // Leave the bytes behind the head where they are: they belong to the next protocol.
+                // Leave the bytes behind the head where they are: they belong to the next protocol. Hold no
+                // more than this until it is ready for them.
+                if (in.isReadable()) {
+                    ctx.channel().config().setAutoRead(false);
+                }
                 return;
             case FAILED:
                 in.skipBytes(in.readableBytes());

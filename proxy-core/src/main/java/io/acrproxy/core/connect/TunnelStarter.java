@@ -10,6 +10,8 @@ import io.acrproxy.policy.host.Authority;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 
 /**
  * Stages 6–8 of SPEC §2 once the upstream is connected: answer {@code 200}, inspect the ClientHello, then
@@ -46,7 +48,9 @@ final class TunnelStarter implements ClientHelloListener {
         // Until the relay owns both channels, either one closing ends the other.
         upstream.closeFuture().addListener(closeClientWithUpstream);
         client.closeFuture().addListener(f -> {
-            upstream.close();
+            if (upstream.isOpen()) { // the relay has usually closed it; each close() call costs an exception
+                upstream.close();
+            }
             if (!relayStarted) {
                 plane.events().closed(record);
             }
@@ -56,6 +60,12 @@ final class TunnelStarter implements ClientHelloListener {
                 plane.maxClientHelloBytes(), plane.inspectTimeout());
         client.pipeline().replace(ctx.handler(), "client-hello", inspector);
         client.pipeline().remove(ProxyChannelInitializer.HEAD_DECODER);
+        if (client instanceof DuplexChannel duplex && duplex.isInputShutdown()) {
+            // The client's EOF came while the upstream connected (the event went by before the inspector was
+            // there): tell it again, after the bytes the decoder held, so that an incomplete hello ends now
+            // rather than at the inspection timeout. Netty fires it once per channel.
+            client.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        }
         client.config().setAutoRead(true);
     }
 

@@ -27,6 +27,10 @@ public final class ConnectionEvents {
         return metrics;
     }
 
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
     public BlockedTargets blocked() {
         return blocked;
     }

@@ -2,6 +2,7 @@ package io.acrproxy.core.observe;
 
 import io.acrproxy.policy.Reason;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -36,7 +37,10 @@ public final class ProxyMetrics {
     private final Timer upstreamConnect;
     private final Timer dnsResolve;
 
+    private final MeterRegistry registry;
+
     public ProxyMetrics(MeterRegistry registry) {
+        this.registry = registry;
         allowed = requests(registry, "allowed");
         denied = requests(registry, "denied");
         failed = requests(registry, "failed");
@@ -141,6 +145,13 @@ public final class ProxyMetrics {
     }
 
     /** One failed accept on the listening socket. */
+    /** Exposes {@code acrproxy_access_log_dropped_total}: lines the access log's full queue dropped. */
+    public void watch(AccessLog accessLog) {
+        FunctionCounter.builder("acrproxy.access.log.dropped", accessLog, AccessLog::dropped)
+                .description("Access-log lines dropped because the output could not keep up (the queue was full)")
+                .register(registry);
+    }
+
     public void acceptFailed() {
         acceptErrors.increment();
     }

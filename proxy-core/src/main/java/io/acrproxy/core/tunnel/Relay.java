@@ -6,13 +6,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Ticker;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class Relay {
     /** Name of the relay's handler in both pipelines. */
     public static final String HANDLER_NAME = "relay";
-    /** Name of the idle handler, just before the relay's handler in the client's pipeline. */
-    public static final String IDLE_HANDLER_NAME = "relay-idle";
 
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
 
@@ -57,6 +53,7 @@ public final class Relay {
 
     private final RelayHandler clientHandler;
     private final RelayHandler upstreamHandler;
+    private final IdleTimer idleTimer;
     private final long idleNanos;
     private final Listener listener;
     /** The event loop's ticker: the system's in production, a controllable one under EmbeddedChannel. */
@@ -73,6 +70,7 @@ public final class Relay {
         this.listener = listener;
         this.ticker = client.eventLoop().ticker();
         this.startNanos = ticker.nanoTime();
+        this.idleTimer = new IdleTimer(client, upstream, idleNanos, ticker, this::idle);
     }
 
     /** Starts relaying between two connected channels; see the class comment for the contract. */
@@ -134,10 +132,6 @@ public final class Relay {
         try {
             client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
             upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-            // On the client channel it sees the client's reads and the writes to the client, so both
-            // directions; observeOutput keeps a slow but steadily draining reader from counting as idle.
-            client.pipeline().addLast(IDLE_HANDLER_NAME,
-                    new IdleStateHandler(true, 0, 0, idleNanos, TimeUnit.NANOSECONDS));
             client.pipeline().addLast(HANDLER_NAME, clientHandler);
             upstream.pipeline().addLast(HANDLER_NAME, upstreamHandler);
         } catch (RuntimeException e) { // a name taken already: a relay started twice on one channel
@@ -149,6 +143,7 @@ public final class Relay {
         } else {
             ReferenceCountUtil.release(clientBytes);
         }
+        idleTimer.start();
         clientHandler.startReading();
         upstreamHandler.startReading();
     }
@@ -189,19 +184,55 @@ public final class Relay {
     /**
      * One side sent FIN. RFC 9293 §3.6: the other direction stays open, so pass it on as a write shutdown
      * of the other channel, once what was written there has been flushed.
+     *
+     * <p>When the other direction has ended already, this EOF ends the tunnel: the other channel is closed
+     * (once flushed) instead of shut down and then closed. Its input is at EOF, so the close sends the same
+     * FIN, and Netty's {@code shutdownOutput()} is skipped along with the exception (with a stack trace) it
+     * makes on every call.
      */
     void inputShutdown(RelayHandler from) {
         if (ended || !from.markInputDone()) {
             return;
         }
-        Side outSide = from.side().other();
-        FlushThen.shutdownOutput((DuplexChannel) from.peer().channel()).addListener(shut -> {
-            if (shut.isSuccess()) {
+        RelayHandler to = from.peer();
+        Channel out = to.channel();
+        if (to.isInputDone()) {
+            FlushThen.run(out, () -> {
+                to.markOutputDone();
+                out.close();
                 directionDone();
+            }, cause -> fail(to.side(), cause));
+        } else {
+            FlushThen.run(out, () -> shutdownOutput(to), cause -> fail(to.side(), cause));
+        }
+    }
+
+    private void shutdownOutput(RelayHandler to) {
+        if (ended) {
+            return;
+        }
+        ((DuplexChannel) to.channel()).shutdownOutput().addListener(shut -> {
+            if (shut.isSuccess()) {
+                outputShutDown(to);
             } else {
-                fail(outSide, shut.cause());
+                fail(to.side(), shut.cause());
             }
         });
+    }
+
+    /**
+     * Nothing more goes to {@code to}; what it sends is all that is left. Its EOF then ends the tunnel, so it
+     * no longer needs a half-closed input: with ALLOW_HALF_CLOSURE off, Netty closes the channel at that EOF
+     * (seen here as {@link #channelClosed}) rather than calling shutdown(SHUT_RD) on it. On Linux that call
+     * fails with ENOTCONN there (the socket is in CLOSE once both FINs have crossed), and Netty builds a
+     * NotYetConnectedException, stack trace and all, only to ignore it.
+     */
+    private void outputShutDown(RelayHandler to) {
+        to.markOutputDone();
+        if (!to.isInputDone()) {
+            to.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+        }
+        directionDone();
     }
 
     private void directionDone() {
@@ -210,7 +241,12 @@ public final class Relay {
         }
     }
 
-    void idle() {
+    /** Bytes moved: called once per read loop of either channel. */
+    void active() {
+        idleTimer.active();
+    }
+
+    private void idle() {
         end(Outcome.IDLE_TIMEOUT, null, null, null);
     }
 
@@ -219,6 +255,16 @@ public final class Relay {
     }
 
     void channelClosed(Side side) {
+        RelayHandler closed = handler(side);
+        if (!ended && closed.isOutputDone()) {
+            if (!closed.isInputDone()) {
+                // Its EOF, closed by Netty since half-closure is off (outputShutDown); errors came as exceptions
+                // first. The end of its direction; a close by anyone else now would end the tunnel alike.
+                inputShutdown(closed);
+            }
+            // Otherwise both its directions are over and the relay closed it: the other one ends the tunnel.
+            return;
+        }
         end(Outcome.CHANNEL_CLOSED, side, null, null);
     }
 
@@ -227,18 +273,21 @@ public final class Relay {
             return;
         }
         ended = true;
+        idleTimer.stop();
         RelayResult result = new RelayResult(outcome, clientHandler.bytesRead(), upstreamHandler.bytesRead(),
                 Duration.ofNanos(ticker.nanoTime() - startNanos), side, cause, reason);
         if (side != null) {
             // RFC 9110 §9.3.6: when one side closes, send on the outstanding data that came from it, then
             // close both. The other side gets one idle period to take it, as a live tunnel would.
-            channel(side).close();
+            closeIfOpen(channel(side));
             Channel other = channel(side.other());
-            other.config().setAutoRead(false); // what it still reads would only be dropped
-            FlushThen.close(other, idleNanos);
+            if (other.isOpen()) {
+                other.config().setAutoRead(false); // what it still reads would only be dropped
+                FlushThen.close(other, idleNanos);
+            }
         } else {
-            clientHandler.channel().close();
-            upstreamHandler.channel().close();
+            closeIfOpen(clientHandler.channel());
+            closeIfOpen(upstreamHandler.channel());
         }
         try {
             listener.onClosed(result);
@@ -247,7 +296,18 @@ public final class Relay {
         }
     }
 
+    /** Netty makes a (stackless) exception on every close() call, even of a channel closed already. */
+    private static void closeIfOpen(Channel ch) {
+        if (ch.isOpen()) {
+            ch.close();
+        }
+    }
+
+    private RelayHandler handler(Side side) {
+        return side == Side.CLIENT ? clientHandler : upstreamHandler;
+    }
+
     private Channel channel(Side side) {
-        return side == Side.CLIENT ? clientHandler.channel() : upstreamHandler.channel();
+        return handler(side).channel();
     }
 }

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -24,6 +23,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     private RelayHandler peer;
     private long bytesRead;
     private boolean inputDone;
+    private boolean outputDone;
 
     RelayHandler(Relay relay, Side side, Channel channel) {
         this.relay = relay;
@@ -59,6 +59,20 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         }
         inputDone = true;
         return true;
+    }
+
+    /** This side sent EOF (or closed) and every byte it sent before has been forwarded. */
+    boolean isInputDone() {
+        return inputDone;
+    }
+
+    /** The relay shut this channel's output down: the peer's EOF has been passed on. */
+    void markOutputDone() {
+        outputDone = true;
+    }
+
+    boolean isOutputDone() {
+        return outputDone;
     }
 
     /**
@@ -114,6 +128,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (!relay.isEnded()) {
             peer.channel.flush();
+            relay.active();
         }
     }
 
@@ -133,8 +148,6 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
             // second once all data is read. Either means this side sent FIN and every byte before it has
             // been delivered to channelRead. The Relay ignores the second.
             relay.inputShutdown(this);
-        } else if (evt instanceof IdleStateEvent) {
-            relay.idle();
         } else {
             ctx.fireUserEventTriggered(evt);
         }

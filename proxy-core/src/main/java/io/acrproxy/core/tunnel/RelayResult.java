@@ -27,7 +27,10 @@ public record RelayResult(
 
     /** Why a tunnel ended. The names are fit for a bounded metric label. */
     public enum Outcome {
-        /** Both sides sent EOF and each EOF was passed on as a write shutdown (SPEC §8). */
+        /**
+         * Both sides sent EOF and each EOF was passed on (SPEC §8): the first as a write shutdown, the last as
+         * the close that ends the tunnel (which sends the same FIN).
+         */
         COMPLETED,
         /** No byte moved either way for the idle timeout. */
         IDLE_TIMEOUT,

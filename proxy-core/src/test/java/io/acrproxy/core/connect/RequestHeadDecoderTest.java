@@ -242,6 +242,28 @@ class RequestHeadDecoderTest {
     }
 
     @Test
+    void bytesBehindTheHeadStopReadingUntilTheNextHandlerIsReady() {
+        try (HeadChannel ch = new HeadChannel()) {
+            ch.write("CONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n");
+            assertThat(ch.head().target()).isEqualTo(TARGET);
+            assertThat(ch.channel.config().isAutoRead()).as("nothing behind the head: reading left alone").isTrue();
+
+            ch.write(CLIENT_HELLO_START);
+            assertThat(ch.channel.config().isAutoRead()).as("bytes held: no more reads").isFalse();
+        }
+    }
+
+    @Test
+    void aHeadWithBytesBehindItInTheSameReadStopsReading() {
+        try (HeadChannel ch = new HeadChannel()) {
+            ch.write("CONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n" + CLIENT_HELLO_START);
+
+            assertThat(ch.head().target()).isEqualTo(TARGET);
+            assertThat(ch.channel.config().isAutoRead()).isFalse();
+        }
+    }
+
+    @Test
     void anIncompleteHeadAtEndOfInputEmitsNothing() {
         try (HeadChannel ch = new HeadChannel()) {
             ch.write("CONNECT myreg.azurecr.io:443 HTTP/1.1\r\nHost: x");

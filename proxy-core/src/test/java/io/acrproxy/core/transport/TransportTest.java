@@ -3,7 +3,9 @@ package io.acrproxy.core.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.channel.ChannelOption;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +30,19 @@ class TransportTest {
             }
         }
         assertThatThrownBy(() -> Transport.select("kqueue")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** The proxy relies on Netty's default instead of setting the option again (one setsockopt less per socket). */
+    @Test
+    void everyAvailableTransportMakesTcpChannelsWithNoDelay() throws Exception {
+        for (Transport t : Transport.available()) {
+            SocketChannel ch = t.socketChannel().getDeclaredConstructor().newInstance();
+            try {
+                assertThat(ch.config().getOption(ChannelOption.TCP_NODELAY)).as(t.configName()).isTrue();
+            } finally {
+                ch.unsafe().closeForcibly();
+            }
+        }
     }
 
     @Test

@@ -2,9 +2,15 @@ package io.acrproxy.core.tunnel;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelConfig;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -24,9 +30,19 @@ final class DuplexEmbeddedChannel extends EmbeddedChannel implements DuplexChann
     private int queuedAtOutputShutdown = -1;
     private boolean stalled;
     private IOException writeFailure;
+    private int closeCalls;
+    private HalfClosureConfig config; // made on first use: EmbeddedChannel's constructor asks for it already
 
     DuplexEmbeddedChannel() {
         super();
+        // Counts close() calls through the pipeline: Netty makes an exception for each one, closed already or not.
+        pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+                closeCalls++;
+                super.close(ctx, promise);
+            }
+        });
     }
 
     /** Low water marks make the channel unwritable after one small write (each queued entry adds 96 bytes). */
@@ -35,8 +51,17 @@ final class DuplexEmbeddedChannel extends EmbeddedChannel implements DuplexChann
         return this;
     }
 
-    /** The remote sent FIN: what NIO does with ALLOW_HALF_CLOSURE once the read loop saw EOF. */
+    /**
+     * The remote sent FIN: what NIO and epoll do once the read loop saw EOF. With ALLOW_HALF_CLOSURE on (the
+     * relay's default) that is the input-shutdown event; with it off, a close.
+     */
     void receiveFin() {
+        if (!config().getOption(ChannelOption.ALLOW_HALF_CLOSURE)) {
+            inputShutdown = true;
+            close();
+            runPendingTasks();
+            return;
+        }
         inputShutdown = true;
         pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
         runPendingTasks();
@@ -59,6 +84,10 @@ final class DuplexEmbeddedChannel extends EmbeddedChannel implements DuplexChann
 
     int outputShutdowns() {
         return outputShutdowns;
+    }
+
+    int closeCalls() {
+        return closeCalls;
     }
 
     /** Flushed messages still queued when shutdownOutput() was called; -1 before. */
@@ -114,6 +143,38 @@ final class DuplexEmbeddedChannel extends EmbeddedChannel implements DuplexChann
             throw new ChannelOutputShutdownException("write after shutdownOutput");
         }
         return msg;
+    }
+
+    /** EmbeddedChannel's config ignores ALLOW_HALF_CLOSURE; the relay sets it and tests look at it. */
+    @Override
+    public ChannelConfig config() {
+        if (config == null) {
+            config = new HalfClosureConfig(this);
+        }
+        return config;
+    }
+
+    private static final class HalfClosureConfig extends DefaultChannelConfig {
+        private boolean allowHalfClosure;
+
+        HalfClosureConfig(Channel channel) {
+            super(channel);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> T getOption(ChannelOption<T> option) {
+            return option == ChannelOption.ALLOW_HALF_CLOSURE ? (T) Boolean.valueOf(allowHalfClosure) : super.getOption(option);
+        }
+
+        @Override
+        public <T> boolean setOption(ChannelOption<T> option, T value) {
+            if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
+                allowHalfClosure = (Boolean) value;
+                return true;
+            }
+            return super.setOption(option, value);
+        }
     }
 
     @Override

@@ -43,13 +43,19 @@ final class LoopbackRig implements AutoCloseable {
 
     LoopbackRig(TestTransport transport, Supplier<ChannelHandler> origin, Duration idleTimeout)
             throws InterruptedException {
+        this(transport, transport, origin, idleTimeout);
+    }
+
+    /** The origin on its own transport: NIO when a test must not depend on the native transports' quirks. */
+    LoopbackRig(TestTransport transport, TestTransport originTransport, Supplier<ChannelHandler> origin,
+            Duration idleTimeout) throws InterruptedException {
         this.transport = transport;
         this.idleTimeout = idleTimeout;
         this.proxyLoop = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
-        this.originLoop = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
+        this.originLoop = new MultiThreadIoEventLoopGroup(1, originTransport.ioHandlerFactory());
         this.originServer = new ServerBootstrap()
                 .group(originLoop)
-                .channel(transport.serverChannel())
+                .channel(originTransport.serverChannel())
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(new ChannelInitializer<>() {
                     @Override

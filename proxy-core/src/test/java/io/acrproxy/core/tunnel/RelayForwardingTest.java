@@ -129,6 +129,7 @@ class RelayForwardingTest {
         // The client stays open while the relay flushes to it before closing: its reads must go nowhere.
         client.stall();
         Relay.start(client, upstream, IDLE, listener);
+        upstream.writeInbound(text("queued for the client")); // a client with nothing queued is closed at once
         upstream.pipeline().fireExceptionCaught(new java.io.IOException("Connection reset by peer"));
         assertThat(client.isOpen()).isTrue();
         assertThat(client.config().isAutoRead()).isFalse();
@@ -146,10 +147,9 @@ class RelayForwardingTest {
         Relay.start(client, upstream, IDLE, listener);
 
         assertThat(client.pipeline().names())
-                .containsSubsequence("inspector-leftover", Relay.IDLE_HANDLER_NAME, Relay.HANDLER_NAME);
+                .containsSubsequence("inspector-leftover", Relay.HANDLER_NAME);
         assertThat(client.pipeline().last()).isInstanceOf(RelayHandler.class);
         assertThat(upstream.pipeline().last()).isInstanceOf(RelayHandler.class);
-        assertThat(upstream.pipeline().get(Relay.IDLE_HANDLER_NAME)).isNull();
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.acrproxy.core.testing.NoLeaks;
 import io.acrproxy.core.tunnel.RelayResult.Outcome;
 import io.acrproxy.core.tunnel.RelayResult.Side;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import java.io.IOException;
@@ -54,7 +55,8 @@ class RelayLifecycleTest {
         assertThat(a.readAllOutboundText()).isEqualTo("the other way still flows");
         b.receiveFin();
 
-        assertThat(a.isOutputShutdown()).isTrue();
+        // The last EOF is passed on by closing: a's input is at EOF already, so the close sends the FIN.
+        assertThat(a.isOpen()).isFalse();
         RelayResult result = listener.single();
         assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
         long aBytes = "last words".length();
@@ -64,6 +66,75 @@ class RelayLifecycleTest {
         assertThat(result.side()).isNull();
         assertThat(client.isOpen()).isFalse();
         assertThat(upstream.isOpen()).isFalse();
+    }
+
+    /**
+     * Each shutdownOutput() and each close() call makes Netty build an exception (the first with a stack
+     * trace), and the close path used to make seven per tunnel: an ordinary end shuts one output down and
+     * closes each channel once.
+     */
+    @ParameterizedTest
+    @EnumSource(Side.class)
+    void anOrdinaryEndShutsDownOneOutputAndClosesEachChannelOnce(Side first) {
+        DuplexEmbeddedChannel a = channel(first);
+        DuplexEmbeddedChannel b = channel(first.other());
+        Relay.start(client, upstream, IDLE, listener);
+        a.writeInbound(text("request"));
+        b.writeInbound(text("response"));
+
+        a.receiveFin();
+        b.receiveFin();
+
+        assertThat(listener.single().outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(b.outputShutdowns()).isEqualTo(1);
+        assertThat(a.outputShutdowns()).as("the last EOF is passed on by the close").isZero();
+        assertThat(a.closeCalls()).isEqualTo(1);
+        assertThat(b.closeCalls()).isEqualTo(1);
+        assertThat(b.readAllOutboundText()).isEqualTo("request");
+        assertThat(a.readAllOutboundText()).isEqualTo("response");
+    }
+
+    @Test
+    void aChannelWhoseOutputIsShutClosesAtItsEofInsteadOfHalfClosing() {
+        Relay.start(client, upstream, IDLE, listener);
+        assertThat(upstream.config().getOption(ChannelOption.ALLOW_HALF_CLOSURE)).isTrue();
+
+        client.receiveFin();
+        assertThat(upstream.isOutputShutdown()).isTrue();
+        assertThat(upstream.config().getOption(ChannelOption.ALLOW_HALF_CLOSURE))
+                .as("no shutdown(SHUT_RD) at its EOF: it would fail with ENOTCONN")
+                .isFalse();
+        assertThat(client.config().getOption(ChannelOption.ALLOW_HALF_CLOSURE))
+                .as("the client still receives: it stays half-closed")
+                .isTrue();
+
+        upstream.writeInbound(text("last bytes"));
+        upstream.receiveFin(); // a close, with half-closure off
+
+        RelayResult result = listener.single();
+        assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(result.side()).isNull();
+        assertThat(client.readAllOutboundText()).isEqualTo("last bytes");
+        assertThat(client.isOpen()).isFalse();
+        assertThat(client.outputShutdowns()).isZero();
+        assertThat(upstream.closeCalls()).isEqualTo(1);
+    }
+
+    @Test
+    void theLastEofClosesThePeerOnlyOnceWhatWasQueuedForItIsWritten() {
+        client.stall();
+        Relay.start(client, upstream, IDLE, listener);
+        client.receiveFin();
+        upstream.writeInbound(text("queued"));
+
+        upstream.receiveFin();
+        assertThat(client.isOpen()).as("closed while bytes were queued").isTrue();
+        assertThat(listener.called()).isFalse();
+
+        client.drain();
+        assertThat(client.readAllOutboundText()).isEqualTo("queued");
+        assertThat(client.isOpen()).isFalse();
+        assertThat(listener.single().outcome()).isEqualTo(Outcome.COMPLETED);
     }
 
     @Test
@@ -209,6 +280,45 @@ class RelayLifecycleTest {
         assertThat(client.readAllOutboundText()).isEqualTo("b");
     }
 
+    @Test
+    void aSlowReaderThatKeepsTakingBytesIsNotIdle() {
+        client.freezeTime();
+        client.stall();
+        Relay.start(client, upstream, IDLE, listener);
+        upstream.writeInbound(text("a download the client reads slowly"));
+
+        advance(Duration.ofSeconds(9));
+        client.drain(); // the client took the bytes, though nothing was read either way
+        advance(Duration.ofSeconds(9));
+        assertThat(listener.called()).as("output moved within the period").isFalse();
+
+        advance(Duration.ofSeconds(11));
+        assertThat(listener.single().outcome()).isEqualTo(Outcome.IDLE_TIMEOUT);
+    }
+
+    @Test
+    void aReaderThatTakesNothingIsIdleAlthoughBytesAreQueuedForIt() {
+        client.freezeTime();
+        client.stall();
+        Relay.start(client, upstream, IDLE, listener);
+        upstream.writeInbound(text("never read"));
+
+        advance(Duration.ofSeconds(10));
+
+        assertThat(listener.single().outcome()).isEqualTo(Outcome.IDLE_TIMEOUT);
+    }
+
+    @Test
+    void theIdleTimerIsCancelledWhenTheTunnelEnds() {
+        client.freezeTime();
+        Relay relay = Relay.start(client, upstream, IDLE, listener);
+
+        relay.close("test");
+
+        assertThat(client.runScheduledPendingTasks()).as("delay to the next scheduled task: none").isEqualTo(-1);
+        assertThat(listener.single().outcome()).isEqualTo(Outcome.CLOSED_BY_CALLER);
+    }
+
     private void advance(Duration duration) {
         client.advanceTimeBy(duration.toNanos(), TimeUnit.NANOSECONDS);
         client.runScheduledPendingTasks();
@@ -236,6 +346,7 @@ class RelayLifecycleTest {
     void theListenerIsToldOnceWhateverHappensAfterTheEnd() {
         client.stall(); // keeps the client open, with its handlers, while the relay flushes to it
         Relay relay = Relay.start(client, upstream, IDLE, listener);
+        upstream.writeInbound(text("queued for the client"));
         upstream.pipeline().fireExceptionCaught(new IOException("Connection reset by peer"));
 
         relay.close("again");

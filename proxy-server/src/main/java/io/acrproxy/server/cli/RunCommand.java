@@ -82,7 +82,7 @@ final class RunCommand implements Callable<Integer> {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
-                // Flushes the asynchronous access-log appender: the last tunnels' lines must not be lost.
+                // app.stop() wrote the access log's queue out; this flushes and closes Logback's appenders.
                 if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
                     logback.stop();
                 }

@@ -166,6 +166,24 @@ class ProxyServerIT {
         }
     }
 
+    /**
+     * The FIN arrives with the head, while the proxy resolves and connects, before the inspector is in the
+     * pipeline: the tunnel must still end at once, not at the inspection timeout.
+     */
+    @ParameterizedTest
+    @MethodSource("transports")
+    void aClientThatHalfClosesRightAfterTheHeadIsClosedWithoutWaitingForAHello(String transport) throws Exception {
+        try (ProxyFixture proxy = proxy(transport, "sni: {inspectTimeout: 60s}");
+             RawProxyClient client = new RawProxyClient(proxy.address())) {
+            client.send("CONNECT myregistry.azurecr.io:" + origin.port() + " HTTP/1.1\r\n\r\n");
+            client.socket.shutdownOutput();
+            client.socket.setSoTimeout(10_000);
+
+            assertThat(client.readResponse().statusLine()).isEqualTo("HTTP/1.1 200 Connection established");
+            assertThat(client.closedByPeer()).isTrue();
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("transports")
     void upstreamRefusedIs502(String transport) throws Exception {
