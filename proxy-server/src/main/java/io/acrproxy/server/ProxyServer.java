@@ -100,6 +100,10 @@ public final class ProxyServer implements AutoCloseable {
     public static ProxyServer start(ProxyConfig config, InetSocketAddress bind, PolicySpec spec, HostResolver resolverOverride,
                                     MeterRegistry registry) throws InterruptedException, java.net.BindException {
         Transport transport = Transport.select(config.transport());
+        if (transport == Transport.EPOLL && !Transport.epollHalfCloseFixPresent()) {
+            LOG.error("Netty's EpollIoHandler is not proxy-core's fixed copy (a packaging error): with epoll, a client that "
+                    + "half-closes and then downloads may get a truncated stream (netty/netty#16689); use transport: nio");
+        }
         boolean perLoop = transport.reusePortOption() != null && Boolean.parseBoolean(System.getProperty(REUSE_PORT_PROPERTY, "true"));
         EventLoopGroup acceptor = perLoop ? null : transport.newGroup(1);
         EventLoopGroup workers = transport.newGroup(0);

@@ -100,6 +100,19 @@ public enum Transport {
         };
     }
 
+    /**
+     * True when Netty's {@code EpollIoHandler} on the class path is proxy-core's fixed copy (netty/netty#16689: after
+     * a peer's half-close, a large write to it failed and cut the stream short). Meaningful for {@link #EPOLL} only.
+     */
+    public static boolean epollHalfCloseFixPresent() {
+        try {
+            Class.forName("io.netty.channel.epoll.EpollIoHandler").getDeclaredField("ACRPROXY_PATCH");
+            return true;
+        } catch (ClassNotFoundException | NoSuchFieldException e) {
+            return false;
+        }
+    }
+
     /** The config spelling: {@code epoll}, {@code io_uring}, {@code nio}. */
     public String configName() {
         return name().toLowerCase(Locale.ROOT);
