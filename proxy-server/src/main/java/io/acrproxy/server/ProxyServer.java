@@ -140,6 +140,7 @@ public final class ProxyServer implements AutoCloseable {
                         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                         // No TCP_NODELAY option: Netty sets it on every TCP channel it makes (a second setsockopt).
                         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamConnector.WATER_MARK)
+                        .childOption(ChannelOption.RCVBUF_ALLOCATOR, UpstreamConnector.RECV_ALLOCATOR)
                         .childHandler(new ProxyChannelInitializer(plane));
                 if (perLoop) {
                     b.option(transport.reusePortOption(), true);

@@ -3,6 +3,7 @@ package io.acrproxy.core.tunnel;
 import io.acrproxy.core.transport.Transport;
 import io.acrproxy.policy.Reason;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -10,6 +11,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -32,6 +34,15 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class UpstreamConnector {
     /** Bounds what one tunnel may buffer towards a slow peer before reads on the other side stop. */
     public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+    /** The largest single read of a tunnel socket. */
+    public static final int MAX_READ_BYTES = 256 * 1024;
+    /**
+     * Reads of tunnel sockets: start small (an idle or interactive tunnel holds nothing), grow up to
+     * {@link #MAX_READ_BYTES} while reads fill their buffer. Netty's default stops at 64 KiB; 256 KiB halves the
+     * system calls of a bulk transfer and, measured (docs/benchmarks.md), gave 30-40% more throughput at 25-35% less
+     * CPU per GiB. A slow peer's queue stays bounded by the high water mark plus one read.
+     */
+    public static final RecvByteBufAllocator RECV_ALLOCATOR = new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ_BYTES);
 
     /** Bootstrap wants a handler; the relay adds its own later. Shared by every upstream channel. */
     private static final ChannelHandler NO_HANDLER = new NoHandler();
@@ -67,6 +78,7 @@ public final class UpstreamConnector {
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, RECV_ALLOCATOR)
                 .handler(NO_HANDLER);
     }
 

@@ -69,6 +69,7 @@ final class LoopbackRig implements AutoCloseable {
                 .channel(transport.serverChannel())
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, UpstreamConnector.RECV_ALLOCATOR) // as in production
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -130,6 +131,7 @@ final class LoopbackRig implements AutoCloseable {
                     .channel(transport.socketChannel())
                     .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .option(ChannelOption.AUTO_READ, false)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, UpstreamConnector.RECV_ALLOCATOR)
                     .handler(new ChannelInboundHandlerAdapter())
                     .connect(originServer.localAddress())
                     .addListener((ChannelFuture connected) -> {

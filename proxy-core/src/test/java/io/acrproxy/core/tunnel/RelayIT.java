@@ -29,8 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RelayIT {
     /** The size: far beyond any buffer on the way, so only backpressure can keep memory bounded. */
     private static final long SLOW_READER_BYTES = 1L << 30;
-    /** AdaptiveRecvByteBufAllocator's largest read: what one read can add after the peer turned unwritable. */
-    private static final long MAX_READ = 64 * 1024;
+    /** The largest read of a tunnel socket: what one read can add after the peer turned unwritable. */
+    private static final long MAX_READ = UpstreamConnector.MAX_READ_BYTES;
     /** Netty counts 96 bytes per queued buffer on top of its data; this covers 170 of them. */
     private static final long ENTRY_OVERHEAD_ALLOWANCE = 16 * 1024;
     private static final Duration LONG_IDLE = Duration.ofSeconds(30);
