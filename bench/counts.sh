@@ -53,11 +53,7 @@ cleanup() {
 trap cleanup EXIT
 
 ORIGIN_IP=127.0.0.21
-"$TB" origin --listen "$ORIGIN_IP:0" --port-file "$WORK/origin.port" 2> "$WORK/origin.log" &
-ORIGIN_PID=$!
-PIDS+=("$ORIGIN_PID")
-for _ in $(seq 1 50); do [ -s "$WORK/origin.port" ] && break; sleep 0.1; done
-ORIGIN_PORT="$(cat "$WORK/origin.port")"
+bench_start_origin
 PROXY_PORT="$("$TB" freeport --ip 127.0.0.1)"
 ADMIN_PORT="$("$TB" freeport --ip 127.0.0.1)"
 bench_proxy_yaml "$PROXY_PORT" "$ADMIN_PORT" "$ORIGIN_IP" "$ORIGIN_PORT" > "$WORK/proxy.yaml"

@@ -21,3 +21,13 @@ limits: {maxConnections: 20000, maxConnectionsPerClient: 20000}
 transport: ${5:-auto}
 YAML
 }
+
+# bench_start_origin: starts tunnelbench's origin on $ORIGIN_IP (ephemeral port) in the background; sets ORIGIN_PID
+# (also appended to PIDS) and ORIGIN_PORT. Needs TB (the tunnelbench binary) and WORK (the working directory).
+bench_start_origin() {
+    "$TB" origin --listen "$ORIGIN_IP:0" --port-file "$WORK/origin.port" 2> "$WORK/origin.log" &
+    ORIGIN_PID=$!
+    PIDS+=("$ORIGIN_PID")
+    for _ in $(seq 1 50); do [ -s "$WORK/origin.port" ] && break; sleep 0.1; done
+    ORIGIN_PORT="$(cat "$WORK/origin.port")"
+}

@@ -166,11 +166,7 @@ cat "$OUT/env.md" >&2
 
 # ---------------------------------------------------------------- origin
 ORIGIN_IP=127.0.0.21
-"$TB" origin --listen "$ORIGIN_IP:0" --port-file "$WORK/origin.port" 2> "$WORK/origin.log" &
-ORIGIN_PID=$!
-PIDS+=("$ORIGIN_PID")
-for _ in $(seq 1 50); do [ -s "$WORK/origin.port" ] && break; sleep 0.1; done
-ORIGIN_PORT="$(cat "$WORK/origin.port")"
+bench_start_origin
 TARGET="$ORIGIN_IP:$ORIGIN_PORT"
 log "origin on $TARGET (pid $ORIGIN_PID)"
 

@@ -33,9 +33,7 @@ class CurlRawIT {
 
     @AfterAll
     static void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
+        E2eTools.closeAll(proxy);
     }
 
     private static E2eTools.Result curl(String... args) throws Exception {

@@ -40,15 +40,7 @@ class DockerPullIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {daemon, proxy, authProxy}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // the others still stop
-            }
-        }
+        E2eTools.closeAll(daemon, proxy, authProxy);
     }
 
     /** The image's manifest digest and layer diff ID, as the daemon recorded them after verifying. */

@@ -45,6 +45,19 @@ final class E2eTools {
         throw new AssertionError("unreachable");
     }
 
+    /** Closes each non-null resource; one that fails does not keep the others open (test teardown). */
+    static void closeAll(AutoCloseable... resources) {
+        for (AutoCloseable c : resources) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // the others still stop
+            }
+        }
+    }
+
     static void needRoot() {
         need("root".equals(System.getProperty("user.name")), "the TLS fronts listen on port 443, which needs root");
     }

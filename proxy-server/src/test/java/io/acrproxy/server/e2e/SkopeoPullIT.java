@@ -43,11 +43,7 @@ class SkopeoPullIT {
 
     @AfterAll
     static void stop() {
-        for (E2eProxy p : new E2eProxy[] {proxy, authProxy}) {
-            if (p != null) {
-                p.close();
-            }
-        }
+        E2eTools.closeAll(proxy, authProxy);
     }
 
     private static E2eTools.Result skopeo(String proxyUrl, String... args) throws Exception {
