@@ -19,6 +19,7 @@
  *   pingpong one tunnel, --size bytes echoed --count times: round-trip latency
  *   idle     opens --count tunnels (ClientHello and a 1-byte echo each), holds them, closes them; the
  *            proxy's RSS before, while held and after (from /proc/PID/status)
+ *   relay    --listen IP:PORT --mode copy|splice: a minimal C CONNECT relay to --target, for scale (see cmd_relay)
  *   hello    writes the ClientHello record to stdout
  *   freeport prints a free TCP port on --ip
  *   waitport waits until IP:PORT accepts connections
@@ -285,7 +286,7 @@ static void build_hello(const char *host) {
 /* ------------------------------------------------------------------ options */
 
 struct opts {
-    const char *listen, *port_file, *target, *proxy, *host, *dir, *peak_cmd, *ip, *label;
+    const char *listen, *port_file, *target, *proxy, *host, *dir, *peak_cmd, *ip, *label, *mode;
     struct sockaddr_in target_sa, proxy_sa;
     int use_proxy;
     int pid, origin_pid;
@@ -313,6 +314,7 @@ static void parse_opts(struct opts *o, int argc, char **argv) {
         else if (!strcmp(k, "--proxy")) o->proxy = strcmp(v, "none") ? v : NULL;
         else if (!strcmp(k, "--host")) o->host = v;
         else if (!strcmp(k, "--dir")) o->dir = v;
+        else if (!strcmp(k, "--mode")) o->mode = v;
         else if (!strcmp(k, "--peak-cmd")) o->peak_cmd = v;
         else if (!strcmp(k, "--ip")) o->ip = v;
         else if (!strcmp(k, "--label")) o->label = v;
@@ -1103,6 +1105,174 @@ static int cmd_idle(struct opts *o) {
     return opened == o->count ? 0 : 1;
 }
 
+/* ------------------------------------------------------------------ relay (reference floor, not a proxy) */
+
+/*
+ * A minimal CONNECT relay in C, for scale: the least a user-space relay can do per tunnel and per byte on this
+ * kernel. It answers every CONNECT with a 200 and connects to --target whatever the request names: no policy, no
+ * ClientHello inspection, no log, no limits, no timeouts. One thread, level-triggered epoll.
+ *   --mode copy    recv into a 256 KiB buffer per direction, send from it (what this proxy and Squid do)
+ *   --mode splice  splice(2) socket -> pipe -> socket, a 1 MiB pipe per direction: no copy through user space
+ * Half-close is passed on (shutdown(SHUT_WR) at EOF); the tunnel closes when both directions are done.
+ */
+#define R_CHUNK (256 * 1024)
+
+struct rdir { int in, out; unsigned char *buf; int pipe[2]; size_t pending, off; int eof, done; };
+struct rtun { int cfd, ufd; int connected, head_done; char head[4096]; size_t head_len; struct rdir d[2];
+              uint32_t ev_c, ev_u; };
+struct rend { struct rtun *t; int up; };   /* epoll data: which tunnel, which socket (0 client, 1 upstream) */
+
+static int r_ep, r_splice;
+static struct rend r_closed;   /* stands in for a tunnel closed earlier in the same batch of events */
+static struct sockaddr_in r_origin;
+
+static void r_free(struct rtun *t) {
+    close(t->cfd);
+    if (t->ufd >= 0) close(t->ufd);
+    for (int i = 0; i < 2; i++) {
+        free(t->d[i].buf);
+        if (t->d[i].pipe[0] >= 0) { close(t->d[i].pipe[0]); close(t->d[i].pipe[1]); }
+    }
+    free(t);
+}
+
+/* Interest of each socket: read while its direction has nothing pending, write while the other direction does. */
+static void r_interest(struct rtun *t, struct rend *ec, struct rend *eu) {
+    uint32_t c = 0, u = 0;
+    if (!t->head_done) c = EPOLLIN;
+    else if (!t->connected) u = EPOLLOUT;
+    else {
+        struct rdir *up = &t->d[0], *down = &t->d[1];   /* up: client -> upstream; down: upstream -> client */
+        if (!up->eof && !up->pending) c |= EPOLLIN;
+        if (up->pending) u |= EPOLLOUT;
+        if (!down->eof && !down->pending) u |= EPOLLIN;
+        if (down->pending) c |= EPOLLOUT;
+    }
+    if (c != t->ev_c) { struct epoll_event e = { .events = c, .data.ptr = ec }; epoll_ctl(r_ep, EPOLL_CTL_MOD, t->cfd, &e); t->ev_c = c; }
+    if (t->ufd >= 0 && u != t->ev_u) { struct epoll_event e = { .events = u, .data.ptr = eu }; epoll_ctl(r_ep, EPOLL_CTL_MOD, t->ufd, &e); t->ev_u = u; }
+}
+
+/* Moves what is pending in one direction to its output; -1 on a hard error. */
+static int r_drain(struct rdir *d) {
+    while (d->pending) {
+        ssize_t n = r_splice ? splice(d->pipe[0], NULL, d->out, NULL, d->pending, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
+                             : send(d->out, d->buf + d->off, d->pending, MSG_NOSIGNAL);
+        if (n < 0) return errno == EAGAIN ? 0 : -1;
+        d->pending -= (size_t)n;
+        d->off += (size_t)n;
+    }
+    d->off = 0;
+    if (d->eof && !d->done) { shutdown(d->out, SHUT_WR); d->done = 1; }
+    return 0;
+}
+
+/* One read on a direction's input, then as much of it out as the output takes; -1 on a hard error. */
+static int r_pump(struct rdir *d) {
+    ssize_t n = r_splice ? splice(d->in, NULL, d->pipe[1], NULL, 1 << 20, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
+                         : recv(d->in, d->buf, R_CHUNK, 0);
+    if (n < 0) return errno == EAGAIN ? 0 : -1;
+    if (n == 0) d->eof = 1; else d->pending = (size_t)n;
+    return r_drain(d);
+}
+
+static int r_start_relay(struct rtun *t) {
+    for (int i = 0; i < 2; i++) {
+        struct rdir *d = &t->d[i];
+        d->in = i ? t->ufd : t->cfd;
+        d->out = i ? t->cfd : t->ufd;
+        if (r_splice) {
+            if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC)) return -1;
+            if (getenv("TB_PIPE_SZ")) fcntl(d->pipe[0], F_SETPIPE_SZ, atoi(getenv("TB_PIPE_SZ")));
+        } else if (!(d->buf = malloc(R_CHUNK))) return -1;
+    }
+    const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+    if (send(t->cfd, ok, sizeof ok - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof ok - 1)) return -1;
+    /* bytes the client sent behind the head (the ClientHello) go upstream first */
+    char *end = memmem(t->head, t->head_len, "\r\n\r\n", 4) + 4;
+    size_t rest = t->head_len - (size_t)(end - t->head);
+    if (rest && send(t->ufd, end, rest, MSG_NOSIGNAL) != (ssize_t)rest) return -1;
+    return 0;
+}
+
+static int r_event(struct rend *e, uint32_t ev) {
+    struct rtun *t = e->t;
+    if (!t->head_done) {
+        ssize_t n = recv(t->cfd, t->head + t->head_len, sizeof t->head - t->head_len, 0);
+        if (n <= 0) return n < 0 && errno == EAGAIN ? 0 : -1;
+        t->head_len += (size_t)n;
+        if (!memmem(t->head, t->head_len, "\r\n\r\n", 4)) return t->head_len < sizeof t->head ? 0 : -1;
+        t->head_done = 1;
+        t->ufd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (t->ufd < 0) return -1;
+        set_nodelay(t->ufd);
+        if (connect(t->ufd, (struct sockaddr *)&r_origin, sizeof r_origin) && errno != EINPROGRESS) return -1;
+        struct epoll_event pe = { .events = 0, .data.ptr = e + 1 };
+        if (epoll_ctl(r_ep, EPOLL_CTL_ADD, t->ufd, &pe)) return -1;
+        return 0;
+    }
+    if (!t->connected) {
+        int err = 0; socklen_t el = sizeof err;
+        if (getsockopt(t->ufd, SOL_SOCKET, SO_ERROR, &err, &el) || err) return -1;
+        t->connected = 1;
+        return r_start_relay(t);
+    }
+    if (ev & (EPOLLERR)) return -1;
+    struct rdir *from = &t->d[e->up], *to = &t->d[!e->up];
+    if ((ev & EPOLLOUT) && r_drain(to)) return -1;
+    if ((ev & (EPOLLIN | EPOLLHUP)) && !from->pending && !from->eof && r_pump(from)) return -1;
+    return t->d[0].done && t->d[1].done ? -1 : 0;   /* both directions finished: close */
+}
+
+static int cmd_relay(struct opts *o) {
+    if (!o->listen) die("relay needs --listen IP:PORT");
+    if (!o->mode || (strcmp(o->mode, "copy") && strcmp(o->mode, "splice"))) die("relay needs --mode copy|splice");
+    r_splice = !strcmp(o->mode, "splice");
+    r_origin = o->target_sa;
+    struct sockaddr_in sa;
+    parse_addr(o->listen, &sa);
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
+    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(lfd, (struct sockaddr *)&sa, sizeof sa) || listen(lfd, 4096)) die("relay: bind/listen %s: %s", o->listen, strerror(errno));
+    r_ep = epoll_create1(0);
+    struct epoll_event le = { .events = EPOLLIN, .data.ptr = NULL };
+    epoll_ctl(r_ep, EPOLL_CTL_ADD, lfd, &le);
+    signal(SIGTERM, on_term);
+    signal(SIGINT, on_term);
+    struct epoll_event evs[MAX_EVENTS];
+    while (!o_stop) {
+        int n = epoll_wait(r_ep, evs, MAX_EVENTS, 200);
+        for (int i = 0; i < n; i++) {
+            struct rend *e = evs[i].data.ptr;
+            if (e == &r_closed) continue;
+            if (!e) {
+                int cfd;
+                while ((cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+                    /* the tunnel and its two epoll data records in one allocation */
+                    struct rtun *t = calloc(1, sizeof *t + 2 * sizeof(struct rend));
+                    struct rend *ends = (struct rend *)(t + 1);
+                    ends[0] = (struct rend){ t, 0 };
+                    ends[1] = (struct rend){ t, 1 };
+                    t->cfd = cfd; t->ufd = -1; t->ev_c = EPOLLIN;
+                    for (int k = 0; k < 2; k++) t->d[k].pipe[0] = t->d[k].pipe[1] = -1;
+                    set_nodelay(cfd);
+                    struct epoll_event ce = { .events = EPOLLIN, .data.ptr = &ends[0] };
+                    if (epoll_ctl(r_ep, EPOLL_CTL_ADD, cfd, &ce)) r_free(t);
+                }
+                continue;
+            }
+            struct rtun *t = e->t;
+            struct rend *ends = (struct rend *)(t + 1);
+            if (r_event(e, evs[i].events)) {
+                /* later events of this batch for the tunnel must not touch the freed memory */
+                for (int k = i + 1; k < n; k++)
+                    if (evs[k].data.ptr == &ends[0] || evs[k].data.ptr == &ends[1]) evs[k].data.ptr = &r_closed;
+                r_free(t);
+            } else r_interest(t, &ends[0], &ends[1]);
+        }
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ small commands */
 
 static int cmd_freeport(struct opts *o) {
@@ -1135,7 +1305,7 @@ static int cmd_waitport(struct opts *o) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: tunnelbench origin|bulk|setup|paced|pingpong|idle|hello|freeport|waitport [options]\n"
+        fprintf(stderr, "usage: tunnelbench origin|bulk|setup|paced|pingpong|idle|relay|hello|freeport|waitport [options]\n"
                         "       (see the comment at the top of tunnelbench.c)\n");
         return 2;
     }
@@ -1156,6 +1326,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "paced")) return cmd_paced(&o);
     if (!strcmp(cmd, "pingpong")) return cmd_pingpong(&o);
     if (!strcmp(cmd, "idle")) return cmd_idle(&o);
+    if (!strcmp(cmd, "relay")) return cmd_relay(&o);
     die("unknown command %s", cmd);
     return 2;
 }

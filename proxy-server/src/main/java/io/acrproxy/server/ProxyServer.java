@@ -14,6 +14,7 @@ import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.observe.ProxyMetrics;
 import io.acrproxy.core.transport.Transport;
 import io.acrproxy.core.tunnel.OpenTunnels;
+import io.acrproxy.core.tunnel.Relay;
 import io.acrproxy.core.tunnel.UpstreamConnector;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
@@ -97,6 +98,22 @@ public final class ProxyServer implements AutoCloseable {
      * @param resolverOverride a resolver to use instead of DNS (tests), or {@code null}
      * @param registry         where the data plane's meters go
      */
+    /**
+     * {@code relay.splice}: epoll only, and only with proxy-core's patched {@code EpollSocketChannel}, which has
+     * the hooks (a packaging error otherwise, reported at start).
+     */
+    static long spliceAfter(ProxyConfig config, Transport transport) {
+        if (!config.relay().splice() || transport != Transport.EPOLL) {
+            return Relay.NO_SPLICE;
+        }
+        if (!Transport.epollSpliceHooksPresent()) {
+            LOG.error("Netty's EpollSocketChannel is not proxy-core's copy with the splice hooks (a packaging error): "
+                    + "relay.splice is off");
+            return Relay.NO_SPLICE;
+        }
+        return config.relay().spliceAfterBytes();
+    }
+
     public static ProxyServer start(ProxyConfig config, InetSocketAddress bind, PolicySpec spec, HostResolver resolverOverride,
                                     MeterRegistry registry) throws InterruptedException, java.net.BindException {
         Transport transport = Transport.select(config.transport());
@@ -131,7 +148,8 @@ public final class ProxyServer implements AutoCloseable {
                     authenticator(config, authExecutor), config.auth().realm(),
                     clients, Clock.systemUTC(), System::nanoTime,
                     config.timeouts().requestHeader(), config.limits().maxHeaderBytes(),
-                    config.sni().inspectTimeout(), config.sni().maxClientHelloBytes(), config.timeouts().idle());
+                    config.sni().inspectTimeout(), config.sni().maxClientHelloBytes(), config.timeouts().idle(),
+                    spliceAfter(config, transport));
             Supplier<ServerBootstrap> bootstrap = () -> {
                 ServerBootstrap b = new ServerBootstrap()
                         .channel(transport.serverChannel())

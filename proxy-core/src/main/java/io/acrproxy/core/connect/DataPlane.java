@@ -23,6 +23,8 @@ import java.util.function.LongSupplier;
  * @param inspectTimeout       {@code sni.inspectTimeout}: the ClientHello must arrive within it after 200
  * @param maxClientHelloBytes  {@code sni.maxClientHelloBytes}
  * @param idleTimeout          {@code timeouts.idle}: a tunnel without bytes either way for this long is closed
+ * @param spliceAfter          bytes a tunnel direction relays by copying before it switches to splice(2) on
+ *                             epoll; {@code Relay.NO_SPLICE}: never
  */
 public record DataPlane(
         PolicyHolder policies,
@@ -40,7 +42,8 @@ public record DataPlane(
         int maxHeaderBytes,
         Duration inspectTimeout,
         int maxClientHelloBytes,
-        Duration idleTimeout) {
+        Duration idleTimeout,
+        long spliceAfter) {
 
     public Policy policy() {
         return policies.get();

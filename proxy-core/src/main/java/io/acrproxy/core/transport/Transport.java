@@ -105,8 +105,20 @@ public enum Transport {
      * a peer's half-close, a large write to it failed and cut the stream short). Meaningful for {@link #EPOLL} only.
      */
     public static boolean epollHalfCloseFixPresent() {
+        return patched("io.netty.channel.epoll.EpollIoHandler");
+    }
+
+    /**
+     * True when Netty's {@code EpollSocketChannel} on the class path is proxy-core's copy with the hooks for the
+     * splice(2) relay ({@code SocketSplicer}). Meaningful for {@link #EPOLL} only.
+     */
+    public static boolean epollSpliceHooksPresent() {
+        return patched("io.netty.channel.epoll.EpollSocketChannel");
+    }
+
+    private static boolean patched(String className) {
         try {
-            Class.forName("io.netty.channel.epoll.EpollIoHandler").getDeclaredField("ACRPROXY_PATCH");
+            Class.forName(className).getDeclaredField("ACRPROXY_PATCH");
             return true;
         } catch (ClassNotFoundException | NoSuchFieldException e) {
             return false;

@@ -62,9 +62,12 @@ public final class Relay {
     private int directionsDone;
     private boolean ended;
 
-    private Relay(Channel client, Channel upstream, Duration idleTimeout, Listener listener) {
-        this.clientHandler = new RelayHandler(this, Side.CLIENT, client);
-        this.upstreamHandler = new RelayHandler(this, Side.UPSTREAM, upstream);
+    /** {@code spliceAfter} for a relay that never splices. */
+    public static final long NO_SPLICE = -1;
+
+    private Relay(Channel client, Channel upstream, Duration idleTimeout, long spliceAfter, Listener listener) {
+        this.clientHandler = new RelayHandler(this, Side.CLIENT, client, spliceAfter);
+        this.upstreamHandler = new RelayHandler(this, Side.UPSTREAM, upstream, spliceAfter);
         RelayHandler.pair(clientHandler, upstreamHandler);
         this.idleNanos = idleTimeout.toNanos();
         this.listener = listener;
@@ -90,10 +93,22 @@ public final class Relay {
      */
     public static Relay start(Channel client, Channel upstream, ByteBuf clientBytes, Duration idleTimeout,
             Listener listener) {
+        return start(client, upstream, clientBytes, idleTimeout, NO_SPLICE, listener);
+    }
+
+    /**
+     * As {@link #start(Channel, Channel, ByteBuf, Duration, Listener)}, and each direction that has moved
+     * {@code spliceAfter} bytes goes on by splice(2) when both channels are epoll's (Netty's
+     * {@code EpollSocketChannel} as patched in proxy-core; see {@code SocketSplicer}).
+     *
+     * @param spliceAfter bytes a direction moves by copying before it switches; {@link #NO_SPLICE}: never
+     */
+    public static Relay start(Channel client, Channel upstream, ByteBuf clientBytes, Duration idleTimeout,
+            long spliceAfter, Listener listener) {
         Relay relay;
         try {
             check(client, upstream, idleTimeout, listener);
-            relay = new Relay(client, upstream, idleTimeout, listener);
+            relay = new Relay(client, upstream, idleTimeout, spliceAfter, listener);
         } catch (RuntimeException e) {
             ReferenceCountUtil.release(clientBytes);
             throw e;

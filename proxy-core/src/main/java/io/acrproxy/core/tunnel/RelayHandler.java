@@ -5,10 +5,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of one of the two pipelines: forwards what its channel reads to the peer channel and
@@ -17,6 +21,8 @@ import io.netty.util.ReferenceCountUtil;
  * <p>Both channels run on one event loop, so the fields need no synchronisation.
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(RelayHandler.class);
+
     private final Relay relay;
     private final Side side;
     private final Channel channel;
@@ -24,11 +30,14 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     private long bytesRead;
     private boolean inputDone;
     private boolean outputDone;
+    /** Bytes read before this direction switches to splice(2); negative: never. */
+    private long spliceAfter;
 
-    RelayHandler(Relay relay, Side side, Channel channel) {
+    RelayHandler(Relay relay, Side side, Channel channel, long spliceAfter) {
         this.relay = relay;
         this.side = side;
         this.channel = channel;
+        this.spliceAfter = spliceAfter;
     }
 
     static void pair(RelayHandler a, RelayHandler b) {
@@ -128,6 +137,32 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (!relay.isEnded()) {
             peer.channel.flush();
+            relay.active();
+            if (spliceAfter >= 0 && bytesRead >= spliceAfter) {
+                startSplicing();
+            }
+        }
+    }
+
+    /**
+     * A direction that has moved {@code spliceAfter} bytes is a bulk transfer: from now on its bytes go from
+     * socket to socket by splice(2) (epoll only), without the two copies through user space. Small and idle
+     * tunnels never get there, so they do not pay the pipe's two file descriptors. One attempt per direction.
+     */
+    private void startSplicing() {
+        spliceAfter = -1;
+        if (channel instanceof EpollSocketChannel in && peer.channel instanceof EpollSocketChannel out) {
+            try {
+                in.spliceInputTo(out, this::spliced);
+            } catch (IOException e) { // no pipe (out of file descriptors): this direction goes on copying
+                log.debug("splice not started for {}: {}", channel, e.toString());
+            }
+        }
+    }
+
+    private void spliced(long bytes) {
+        bytesRead += bytes;
+        if (!relay.isEnded()) {
             relay.active();
         }
     }

@@ -141,7 +141,8 @@ final class LoopbackRig implements AutoCloseable {
                             return;
                         }
                         ctx.pipeline().remove(this);
-                        relay.complete(Relay.start(client, connected.channel(), idleTimeout, result::complete));
+                        relay.complete(Relay.start(client, connected.channel(), null, idleTimeout, transport.spliceAfter(),
+                                result::complete));
                     });
             ctx.fireChannelActive();
         }

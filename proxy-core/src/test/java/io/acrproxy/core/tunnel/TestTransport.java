@@ -13,7 +13,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.Arrays;
 import java.util.List;
 
-/** The transports the loopback tests run on: NIO always, epoll where its native library loads. */
+/** The transports the loopback tests run on: NIO always, epoll (copying and splicing) where its native library loads. */
 enum TestTransport {
     NIO {
         @Override
@@ -56,9 +56,41 @@ enum TestTransport {
         Class<? extends SocketChannel> socketChannel() {
             return EpollSocketChannel.class;
         }
+    },
+    /** Epoll with the splice(2) relay from the 100,000th byte of each direction: a switch in mid-stream. */
+    EPOLL_SPLICE {
+        @Override
+        boolean isAvailable() {
+            return Epoll.isAvailable();
+        }
+
+        @Override
+        IoHandlerFactory ioHandlerFactory() {
+            return EpollIoHandler.newFactory();
+        }
+
+        @Override
+        Class<? extends ServerChannel> serverChannel() {
+            return EpollServerSocketChannel.class;
+        }
+
+        @Override
+        Class<? extends SocketChannel> socketChannel() {
+            return EpollSocketChannel.class;
+        }
+
+        @Override
+        long spliceAfter() {
+            return 100_000;
+        }
     };
 
     abstract boolean isAvailable();
+
+    /** The relay's {@code spliceAfter}. */
+    long spliceAfter() {
+        return Relay.NO_SPLICE;
+    }
 
     abstract IoHandlerFactory ioHandlerFactory();
 

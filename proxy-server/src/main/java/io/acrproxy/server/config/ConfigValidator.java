@@ -69,7 +69,7 @@ final class ConfigValidator {
         });
         ProxyConfig config = new ProxyConfig(listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex,
                 blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth,
-                limits, timeouts, revokeOnReload, transport);
+                limits, timeouts, revokeOnReload, transport, server.relay(w.relay(), root.key("relay")));
         warnIfNothingAllowed(config);
         return config;
     }

@@ -45,7 +45,8 @@ public record ProxyConfig(
         Limits limits,
         Timeouts timeouts,
         boolean revokeOnReload,
-        String transport) {
+        String transport,
+        Relay relay) {
 
     public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("0.0.0.0", IpAddresses.parse("0.0.0.0"), 3128);
     public static final ListenAddress DEFAULT_ADMIN = new ListenAddress("127.0.0.1", IpAddresses.parse("127.0.0.1"), 9090);
@@ -74,6 +75,7 @@ public record ProxyConfig(
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(relay, "relay");
     }
 
     /** {@code sni:} (SPEC §7). */
@@ -173,6 +175,20 @@ public record ProxyConfig(
     /** {@code limits:}. */
     public record Limits(int maxConnections, int maxConnectionsPerClient, int maxHeaderBytes) {
         public static final Limits DEFAULTS = new Limits(20000, 1000, 16384);
+    }
+
+    /**
+     * {@code relay:}.
+     *
+     * @param splice           with the epoll transport, a tunnel direction that has relayed
+     *                         {@code spliceAfterBytes} goes on by splice(2), socket to socket through a pipe in the
+     *                         kernel, instead of copying each byte into the JVM and out again; ignored on the other
+     *                         transports
+     * @param spliceAfterBytes bytes a direction relays by copying before it switches: registry API calls and
+     *                         idle tunnels stay below it and never pay the pipe's two file descriptors
+     */
+    public record Relay(boolean splice, int spliceAfterBytes) {
+        public static final Relay DEFAULTS = new Relay(true, 1 << 20);
     }
 
     /** {@code timeouts:}. */

@@ -183,6 +183,15 @@ final class ServerSections {
                 checks.positive(raw.maxHeaderBytes(), at.key("maxHeaderBytes"), d.maxHeaderBytes()));
     }
 
+    ProxyConfig.Relay relay(WireConfig.Relay raw, KeyPath at) {
+        ProxyConfig.Relay d = ProxyConfig.Relay.DEFAULTS;
+        if (raw == null) {
+            return d;
+        }
+        return new ProxyConfig.Relay(Checks.orDefault(raw.splice(), d.splice()),
+                checks.positive(raw.spliceAfterBytes(), at.key("spliceAfterBytes"), d.spliceAfterBytes()));
+    }
+
     ProxyConfig.Timeouts timeouts(WireConfig.Timeouts raw, KeyPath at) {
         ProxyConfig.Timeouts d = ProxyConfig.Timeouts.DEFAULTS;
         if (raw == null) {

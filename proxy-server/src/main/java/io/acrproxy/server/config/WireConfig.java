@@ -35,7 +35,8 @@ record WireConfig(
         Limits limits,
         Timeouts timeouts,
         Boolean revokeOnReload,
-        String transport) {
+        String transport,
+        Relay relay) {
 
     /** {@code listen:} and {@code admin:}. */
     record Address(String address, Integer port) {
@@ -75,5 +76,8 @@ record WireConfig(
     }
 
     record Timeouts(String requestHeader, String upstreamConnect, String idle, String drain) {
+    }
+
+    record Relay(Boolean splice, Integer spliceAfterBytes) {
     }
 }

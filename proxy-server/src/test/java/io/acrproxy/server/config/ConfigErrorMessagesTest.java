@@ -14,8 +14,8 @@ class ConfigErrorMessagesTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
             # unknown keys, at any depth, listing the valid keys
-            lisen: {port: 1}   | lisen: unknown key, did you mean "listen"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport)
-            Registries: []     | Registries: unknown key, did you mean "registries"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport)
+            lisen: {port: 1}   | lisen: unknown key, did you mean "listen"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay)
+            Registries: []     | Registries: unknown key, did you mean "registries"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay)
             sni: {timeout: 2s} | sni.timeout: unknown key (expected: one of required, inspectTimeout, maxClientHelloBytes)
             registries: [{name: myregistry, region: eastus}] | registries[0].region: unknown key (expected: one of name, dataEndpointRegions, regionalEndpointRegions)
             registries: [{name: myregistry, dataEndpointRegion: [eastus]}] | registries[0].dataEndpointRegion: unknown key, did you mean "dataEndpointRegions"? (expected: one of name, dataEndpointRegions, regionalEndpointRegions)
@@ -184,6 +184,7 @@ class ConfigErrorMessagesTest {
             timeouts: {idle: forever}    | timeouts.idle: "forever" is not a duration (expected: a whole number and a unit: ms, s, m or h, e.g. 10s)
             timeouts: {drain: ''}        | timeouts.drain: "" is not a duration (expected: a whole number and a unit: ms, s, m or h, e.g. 10s)
             revokeOnReload: [true]       | revokeOnReload: got a list (expected: true or false)
+            relay: {spliceAfterBytes: 0} | relay.spliceAfterBytes: 0 is not positive (expected: an integer above 0)
             """)
     void reportsTheDocumentedMessage(String yaml, String expected) {
         String config = "registries: [{name: myregistry}]\n" + yaml.replace("\\n", "\n").replace("HASH", "'" + Configs.HASH + "'");

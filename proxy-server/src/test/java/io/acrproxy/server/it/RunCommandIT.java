@@ -35,7 +35,9 @@ class RunCommandIT {
         try (proxy) {
             // epoll: one SO_REUSEPORT socket per event loop (2 x cores), unless switched off; NIO: always one acceptor.
             assertThat(String.join("\n", proxy.stderr)).as("the jar carries the fixed EpollIoHandler")
-                    .doesNotContain("is not proxy-core's fixed copy");
+                    .doesNotContain("is not proxy-core's fixed copy")
+                    .as("and the EpollSocketChannel with the splice hooks")
+                    .doesNotContain("with the splice hooks");
             assertThat(String.join("\n", proxy.stderr)).containsPattern(reusePort
                     ? "with transport (epoll \\(\\d+ SO_REUSEPORT sockets, one per event loop\\)|nio \\(one acceptor thread\\))"
                     : "with transport (epoll|nio) \\(one acceptor thread\\)");
