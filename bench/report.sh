@@ -32,11 +32,11 @@ function cell(label, target, key,    k, m, i, j, t, a, med) {
     if (m == 1) return fmt(med)
     return fmt(med) " (" fmt(a[1]) "–" fmt(a[m]) ")"
 }
-function row(title, label, key, targets,    s, i, tl, nt) {
-    if (!((label SUBSEP "proxy" SUBSEP key) in n) && !((label SUBSEP "squid" SUBSEP key) in n) && !((label SUBSEP "direct" SUBSEP key) in n)) return
+function row(title, label, key,    s, i, any) {
+    for (i = 1; i <= ncols; i++) if ((label SUBSEP cols[i] SUBSEP key) in n) any = 1
+    if (!any) return
     s = "| " title
-    nt = split("direct proxy squid", tl, " ")
-    for (i = 1; i <= nt; i++) s = s " | " cell(label, tl[i], key)
+    for (i = 1; i <= ncols; i++) s = s " | " cell(label, cols[i], key)
     print s " |"
 }
 {
@@ -44,6 +44,7 @@ function row(title, label, key, targets,    s, i, tl, nt) {
     for (i = 1; i <= NF; i++) { p = index($i, "="); if (p) f[substr($i, 1, p - 1)] = substr($i, p + 1) }
     label = f["label"]; target = f["target"]
     reps[f["rep"]] = 1
+    seen[target] = 1
     for (key in f) if (key != "label" && key != "target" && key != "mode" && key != "dir" && key != "rep") add(label, target, key, num(f[key]))
     errors[target] += num(f["errors"])
     if (f["mode"] == "bulk") {
@@ -65,8 +66,16 @@ function row(title, label, key, targets,    s, i, tl, nt) {
 END {
     nr = 0; for (r in reps) nr++
     printf "Medians of %d repetition(s); in brackets the range (min–max).\n\n", nr
-    print "| figure | direct | this proxy | Squid |"
-    print "|---|---|---|---|"
+    # direct, this proxy and Squid always; the C reference relays (bench/run.sh --targets ...,c-copy,c-splice) when run
+    ncols = split("direct proxy squid", cols, " ")
+    if ("c-copy" in seen) cols[++ncols] = "c-copy"
+    if ("c-splice" in seen) cols[++ncols] = "c-splice"
+    title["direct"] = "direct"; title["proxy"] = "this proxy"; title["squid"] = "Squid"
+    title["c-copy"] = "C relay, copy"; title["c-splice"] = "C relay, splice"
+    hdr = "| figure"; sep = "|---"
+    for (i = 1; i <= ncols; i++) { hdr = hdr " | " title[cols[i]]; sep = sep "|---" }
+    print hdr " |"
+    print sep "|"
     row("1 tunnel bulk upload, MiB/s", "bulk-up", "mibps")
     row("1 tunnel bulk download, MiB/s", "bulk-down", "mibps")
     row("proxy CPU per GiB relayed, 1 tunnel upload, s", "bulk-up", "proxy_cpu_per_gib")
@@ -100,6 +109,8 @@ END {
     row("live heap while they are held, MiB", "heap", "heap_peak_mib")
     row("live heap after closing them, MiB", "heap", "heap_after_mib")
     row("live heap per idle tunnel, KiB", "heap", "heap_kib_per_tunnel")
-    printf "| errors (all scenarios) | %d | %d | %d |\n", errors["direct"], errors["proxy"], errors["squid"]
+    s = "| errors (all scenarios)"
+    for (i = 1; i <= ncols; i++) s = s " | " (errors[cols[i]] + 0)
+    print s " |"
 }
 ' "$1"

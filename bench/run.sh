@@ -46,7 +46,8 @@ Options:
   --quick             one repetition, shorter scenarios (about 3 minutes)
   --reps N            repetitions, alternating the targets (default $REPS)
   --scenarios LIST    comma-separated, of: bulk multi setup paced pingpong idle (default: all)
-  --targets LIST      comma-separated, of: direct proxy squid (default: all three)
+  --targets LIST      comma-separated, of: direct proxy squid c-copy c-splice (default: direct,proxy,squid;
+                      c-copy and c-splice are tunnelbench's minimal C relays, for scale)
   --jvm-opts "FLAGS"  JVM flags for the proxy (default: $JVM_OPTS_DEFAULT)
   --transport T       the proxy's transport: auto (default), epoll, io_uring or nio
   --jfr               record a JFR profile (settings=profile) of the proxy in each proxy scenario
@@ -229,12 +230,29 @@ EOF
     log "squid on 127.0.0.1:$SQUID_PORT (pid $SQUID_PID)"
 fi
 
+# ---------------------------------------------------------------- C reference relays (not proxies)
+# tunnelbench relay: a minimal CONNECT relay in C, one thread, no policy, no ClientHello check, no log; --mode copy
+# relays through a user-space buffer as this proxy and Squid do, --mode splice with splice(2). For scale: what a
+# relay of either kind costs on this kernel, with nothing else to do.
+declare -A CRELAY_PORT CRELAY_PID
+for mode in copy splice; do
+    has "$TARGETS" "c-$mode" || continue
+    CRELAY_PORT[$mode]="$("$TB" freeport --ip 127.0.0.1)"
+    "$TB" relay --listen "127.0.0.1:${CRELAY_PORT[$mode]}" --target "$TARGET" --mode "$mode" 2> "$WORK/c-$mode.log" &
+    CRELAY_PID[$mode]=$!
+    PIDS+=("${CRELAY_PID[$mode]}")
+    "$TB" waitport --target "127.0.0.1:${CRELAY_PORT[$mode]}" --timeout 10 || { cat "$WORK/c-$mode.log" >&2; exit 1; }
+    log "C relay ($mode) on 127.0.0.1:${CRELAY_PORT[$mode]} (pid ${CRELAY_PID[$mode]})"
+done
+
 # ---------------------------------------------------------------- running one measurement
 proxy_args() {   # target name -> tunnelbench options
     case "$1" in
         direct) echo "--proxy none" ;;
         proxy) echo "--proxy 127.0.0.1:$PROXY_PORT --pid $PROXY_PID" ;;
         squid) echo "--proxy 127.0.0.1:$SQUID_PORT --pid $SQUID_PID" ;;
+        c-copy) echo "--proxy 127.0.0.1:${CRELAY_PORT[copy]} --pid ${CRELAY_PID[copy]}" ;;
+        c-splice) echo "--proxy 127.0.0.1:${CRELAY_PORT[splice]} --pid ${CRELAY_PID[splice]}" ;;
     esac
 }
 
@@ -297,7 +315,8 @@ scenario() {   # scenario rep
             pingpong)
                 run_tb "$rep" "$t" pingpong pingpong --size 64 --count "$PINGPONG_COUNT" ;;
             idle)
-                [ "$t" = direct ] && continue
+                # not the C relays: they allocate their buffers or pipes per tunnel up front (no idle design)
+                case "$t" in direct|c-*) continue ;; esac
                 local peak="" h0="" h1="" h2=""
                 if [ "$t" = proxy ]; then
                     # Live heap: a full GC (System.gc) before each heap reading. The RSS readings come first

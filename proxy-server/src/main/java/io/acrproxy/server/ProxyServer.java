@@ -175,8 +175,9 @@ public final class ProxyServer implements AutoCloseable {
             Set<InetSocketAddress> own = OwnAddresses.of(bound);
             policies.swap(Policy.compile(withOwn(spec, own)));
             server.startAccepting();
-            LOG.info("listening on {} with transport {} ({}), policy {} ({} mode)", bound, transport.configName(),
+            LOG.info("listening on {} with transport {} ({}; {}), policy {} ({} mode)", bound, transport.configName(),
                     perLoop ? server.count() + " SO_REUSEPORT sockets, one per event loop" : "one acceptor thread",
+                    plane.spliceAfter() < 0 ? "relay copies" : "relay splices after " + plane.spliceAfter() + " bytes",
                     policies.get().version(), policies.get().mode().code());
             return new ProxyServer(transport, acceptor, workers, resolver, clients, server, policies, plane, own,
                     config.revokeOnReload(), authExecutor);

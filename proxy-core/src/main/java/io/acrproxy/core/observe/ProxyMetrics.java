@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.netty.channel.epoll.SocketSplicer;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -70,6 +71,9 @@ public final class ProxyMetrics {
                 .description("Client connections open").register(registry);
         Gauge.builder("acrproxy.tunnels.active", tunnelsActive, AtomicLong::get)
                 .description("Tunnels relaying").register(registry);
+        Gauge.builder("acrproxy.splice.pipes.open", SocketSplicer::openPipes)
+                .description("Tunnel directions relaying by splice(2), each with a pipe (two file descriptors)")
+                .register(registry);
         tunnelDuration = Timer.builder("acrproxy.tunnel.duration").description("Tunnel lifetime")
                 .serviceLevelObjectives(seconds(0.1), seconds(0.5), seconds(1), seconds(5), seconds(30), seconds(60),
                         seconds(300), seconds(900), seconds(3600))

@@ -37,6 +37,12 @@ import org.slf4j.LoggerFactory;
  * reads until EOF whatever autoRead says (netty/netty#3709, #6303), so after a peer's FIN what its socket's
  * receive buffer still held may be queued too; that is bounded by the kernel's receive buffer.
  *
+ * <p>Splicing ({@code spliceAfter}, epoll only): a direction that has moved that many bytes hands its reads to
+ * Netty's (patched) {@code EpollSocketChannel.spliceInputTo}: from then on its bytes go socket to pipe to socket
+ * in the kernel and reach this relay only as counts. What it holds is the pipe (64 KiB, kernel memory) and the
+ * bytes queued before the switch; EOF, errors and closes arrive through the same pipeline events as before, so
+ * the rest of the relay does not know the difference.
+ *
  * <p>{@link #close(String)} may be called from any thread; everything else runs on the event loop.
  */
 public final class Relay {

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * acr-egress-proxy: moves what one {@link EpollSocketChannel} reads to another with splice(2), socket to pipe to
@@ -48,6 +49,14 @@ public final class SocketSplicer {
     private static final int SPLICE_LEN = 1 << 20;
     /** Splices per read pass before other channels on the loop get a turn (Netty reads 16 buffers at most). */
     private static final int MAX_SPLICES_PER_PASS = 16;
+    /**
+     * Pipes open at once in this process; a direction that finds them all taken goes on copying. 1,024 pipes of
+     * 64 KiB are the 64 MiB Linux lets an unprivileged user hold in pipes (fs.pipe-user-pages-soft, 16,384
+     * pages); beyond that the kernel hands out pipes of two pages, slower than copying. It also bounds the
+     * file descriptors the pipes take (2,048). {@code -Dacrproxy.maxSplicePipes} changes it.
+     */
+    static final int MAX_PIPES = Integer.getInteger("acrproxy.maxSplicePipes", 1024);
+    private static final AtomicInteger OPEN_PIPES = new AtomicInteger();
 
     private final EpollSocketChannel source;
     private final EpollSocketChannel target;
@@ -59,14 +68,39 @@ public final class SocketSplicer {
     private boolean paused;
     private boolean sourceClosed;
     private boolean targetFailed;
+    private boolean pipeClosed;
 
     SocketSplicer(EpollSocketChannel source, EpollSocketChannel target, Listener listener) throws IOException {
         this.source = source;
         this.target = target;
         this.listener = listener;
-        FileDescriptor[] pipe = FileDescriptor.pipe();
+        FileDescriptor[] pipe = openPipe();
         this.pipeRead = pipe[0];
         this.pipeWrite = pipe[1];
+    }
+
+    /** A new pipe, counted against {@link #MAX_PIPES}. */
+    private static FileDescriptor[] openPipe() throws IOException {
+        if (OPEN_PIPES.incrementAndGet() > MAX_PIPES) {
+            OPEN_PIPES.decrementAndGet();
+            throw new IOException(MAX_PIPES + " splice pipes are open already (-Dacrproxy.maxSplicePipes)");
+        }
+        try {
+            return FileDescriptor.pipe();
+        } catch (IOException | RuntimeException e) {
+            OPEN_PIPES.decrementAndGet();
+            throw e;
+        }
+    }
+
+    /** Pipes that may be open at once, in the whole process: each is two file descriptors. */
+    public static int maxPipes() {
+        return MAX_PIPES;
+    }
+
+    /** Pipes open now, in the whole process. */
+    public static int openPipes() {
+        return OPEN_PIPES.get();
     }
 
     /** The source's EPOLLIN (or EPOLLRDHUP) handler while spliced; replaces Netty's read loop. */
@@ -132,6 +166,11 @@ public final class SocketSplicer {
     }
 
     private void closePipe() {
+        if (pipeClosed) {
+            return;
+        }
+        pipeClosed = true;
+        OPEN_PIPES.decrementAndGet();
         try {
             pipeRead.close();
         } catch (IOException ignored) {

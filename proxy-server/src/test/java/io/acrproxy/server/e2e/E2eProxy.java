@@ -37,6 +37,10 @@ final class E2eProxy implements AutoCloseable {
         String auth = withAuth
                 ? "auth: {users: [{name: " + USER + ", passwordHash: '" + new PasswordHash().hash(PASSWORD.toCharArray()) + "'}]}\n"
                 : "";
+        // The proxy without auth splices each tunnel direction from its second read on (epoll), so that the real
+        // clients' TLS sessions and blob downloads run through the splice(2) relay; the one with auth keeps the
+        // default (1 MiB, more than these pulls move), so the copying relay meets real clients too.
+        String relay = withAuth ? "" : "relay: {spliceAfterBytes: 1}\n";
         Path config = dir.resolve(withAuth ? "proxy-auth.yaml" : "proxy.yaml");
         Files.writeString(config, """
                 listen: {address: 127.0.0.1, port: %d}
@@ -47,7 +51,7 @@ final class E2eProxy implements AutoCloseable {
                 blobStorage: {mode: none}
                 destinations: {denyRanges: ['169.254.0.0/16']}
                 resolver: {hosts: %s}
-                """.formatted(port, adminPort, acr.resolverHostsYaml()) + auth);
+                """.formatted(port, adminPort, acr.resolverHostsYaml()) + auth + relay);
         return new E2eProxy(JarProcess.run(config), port, adminPort);
     }
 

@@ -38,9 +38,12 @@ class RunCommandIT {
                     .doesNotContain("is not proxy-core's fixed copy")
                     .as("and the EpollSocketChannel with the splice hooks")
                     .doesNotContain("with the splice hooks");
+            // and the relay splices bulk directions on epoll (relay.splice defaults to true), copies on NIO.
             assertThat(String.join("\n", proxy.stderr)).containsPattern(reusePort
-                    ? "with transport (epoll \\(\\d+ SO_REUSEPORT sockets, one per event loop\\)|nio \\(one acceptor thread\\))"
-                    : "with transport (epoll|nio) \\(one acceptor thread\\)");
+                    ? "with transport (epoll \\(\\d+ SO_REUSEPORT sockets, one per event loop; relay splices after 1048576 bytes\\)"
+                            + "|nio \\(one acceptor thread; relay copies\\))"
+                    : "with transport (epoll \\(one acceptor thread; relay splices after 1048576 bytes\\)"
+                            + "|nio \\(one acceptor thread; relay copies\\))");
 
             try (RawProxyClient client = new RawProxyClient(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port))) {
                 RawProxyClient.Response r = client.send("CONNECT evilreg.azurecr.io:443 HTTP/1.1\r\n\r\n").readResponse();
