@@ -4,7 +4,7 @@
 # shellcheck disable=SC2034  # used by the scripts that source this file
 BENCH_JVM_OPTS_DEFAULT="-Xms256m -Xmx256m -XX:+UseG1GC -XX:MaxDirectMemorySize=256m -Dio.netty.allocator.lowMemory=false"
 
-# bench_proxy_yaml PROXY_PORT ADMIN_PORT ORIGIN_IP ORIGIN_PORT [TRANSPORT]: prints proxy.yaml. Loopback is the test's
+# bench_proxy_yaml PROXY_PORT ADMIN_PORT ORIGIN_IP ORIGIN_PORT [TRANSPORT [SPLICE]]: prints proxy.yaml. Loopback is the test's
 # internet, which the default deny ranges refuse, so only link-local stays denied.
 bench_proxy_yaml() {
     cat <<YAML
@@ -19,6 +19,7 @@ clients: {allow: ['127.0.0.0/8']}
 timeouts: {idle: 10m, drain: 2s}
 limits: {maxConnections: 20000, maxConnectionsPerClient: 20000}
 transport: ${5:-auto}
+relay: {splice: ${6:-true}}
 YAML
 }
 

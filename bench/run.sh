@@ -20,6 +20,7 @@ TARGETS="direct,proxy,squid"
 JVM_OPTS_DEFAULT="$BENCH_JVM_OPTS_DEFAULT"
 JVM_OPTS="$JVM_OPTS_DEFAULT"
 TRANSPORT=auto
+SPLICE=true
 BULK_BYTES=$((2 * 1024 * 1024 * 1024))     # per direction, one tunnel
 MULTI_BYTES=$((4 * 1024 * 1024 * 1024))    # per direction, over 64 tunnels
 MULTI_CONNS=64
@@ -50,6 +51,7 @@ Options:
                       c-copy and c-splice are tunnelbench's minimal C relays, for scale)
   --jvm-opts "FLAGS"  JVM flags for the proxy (default: $JVM_OPTS_DEFAULT)
   --transport T       the proxy's transport: auto (default), epoll, io_uring or nio
+  --splice true|false the proxy's relay.splice (default true: bulk directions splice on epoll)
   --jfr               record a JFR profile (settings=profile) of the proxy in each proxy scenario
                       (JFR costs a few per cent: use it to explain numbers, not to report them)
   --bulk-bytes N      bytes per direction for one tunnel (default $BULK_BYTES)
@@ -69,6 +71,7 @@ while [ $# -gt 0 ]; do
         --targets) TARGETS="$2"; shift ;;
         --jvm-opts) JVM_OPTS="$2"; shift ;;
         --transport) TRANSPORT="$2"; shift ;;
+        --splice) SPLICE="$2"; shift ;;
         --jfr) JFR=1 ;;
         --bulk-bytes) BULK_BYTES="$2"; shift ;;
         --setup-secs) SETUP_SECS="$2"; shift ;;
@@ -158,7 +161,7 @@ SQUID_BIN="$(command -v squid || echo /usr/sbin/squid)"
     echo "- kernel: $(uname -r); open-file limit $(ulimit -n)"
     echo "- java: $(java -version 2>&1 | sed -n 2p)"
     echo "- JVM flags for the proxy: \`$JVM_OPTS\`"
-    echo "- proxy transport: \`$TRANSPORT\`"
+    echo "- proxy transport: \`$TRANSPORT\`, relay.splice: \`$SPLICE\`"
     echo "- squid: $("$SQUID_BIN" -v 2>/dev/null | head -1)"
     echo "- gcc: $(gcc --version | head -1)"
     echo "- sysctl: tcp_tw_reuse=$(sysctl -n net.ipv4.tcp_tw_reuse) ip_local_port_range=$(sysctl -n net.ipv4.ip_local_port_range | tr '\t' '-') somaxconn=$(sysctl -n net.core.somaxconn)"
@@ -176,7 +179,7 @@ PROXY_PID=""
 if has "$TARGETS" proxy; then
     PROXY_PORT="$("$TB" freeport --ip 127.0.0.1)"
     ADMIN_PORT="$("$TB" freeport --ip 127.0.0.1)"
-    bench_proxy_yaml "$PROXY_PORT" "$ADMIN_PORT" "$ORIGIN_IP" "$ORIGIN_PORT" "$TRANSPORT" > "$WORK/proxy.yaml"
+    bench_proxy_yaml "$PROXY_PORT" "$ADMIN_PORT" "$ORIGIN_IP" "$ORIGIN_PORT" "$TRANSPORT" "$SPLICE" > "$WORK/proxy.yaml"
     # The access log (stdout, one JSON line per tunnel) goes to a file, as Squid's does.
     # shellcheck disable=SC2086
     java $JVM_OPTS -jar "$JAR" run --config "$WORK/proxy.yaml" > "$WORK/access.log" 2> "$WORK/proxy.log" &
