@@ -52,10 +52,10 @@ public final class SocketSplicer {
     /**
      * Pipes open at once in this process; a direction that finds them all taken goes on copying. 1,024 pipes of
      * 64 KiB are the 64 MiB Linux lets an unprivileged user hold in pipes (fs.pipe-user-pages-soft, 16,384
-     * pages); beyond that the kernel hands out pipes of two pages, slower than copying. It also bounds the
+     * pages); beyond that the kernel hands out pipes of two pages, which move 8 KiB per call. It also bounds the
      * file descriptors the pipes take (2,048). {@code -Dacrproxy.maxSplicePipes} changes it.
      */
-    static final int MAX_PIPES = Integer.getInteger("acrproxy.maxSplicePipes", 1024);
+    private static volatile int maxPipes = Integer.getInteger("acrproxy.maxSplicePipes", 1024);
     private static final AtomicInteger OPEN_PIPES = new AtomicInteger();
 
     private final EpollSocketChannel source;
@@ -79,11 +79,12 @@ public final class SocketSplicer {
         this.pipeWrite = pipe[1];
     }
 
-    /** A new pipe, counted against {@link #MAX_PIPES}. */
+    /** A new pipe, counted against {@link #maxPipes()}. */
     private static FileDescriptor[] openPipe() throws IOException {
-        if (OPEN_PIPES.incrementAndGet() > MAX_PIPES) {
+        int max = maxPipes;
+        if (OPEN_PIPES.incrementAndGet() > max) {
             OPEN_PIPES.decrementAndGet();
-            throw new IOException(MAX_PIPES + " splice pipes are open already (-Dacrproxy.maxSplicePipes)");
+            throw new IOException(max + " splice pipes are open already (-Dacrproxy.maxSplicePipes)");
         }
         try {
             return FileDescriptor.pipe();
@@ -95,7 +96,17 @@ public final class SocketSplicer {
 
     /** Pipes that may be open at once, in the whole process: each is two file descriptors. */
     public static int maxPipes() {
-        return MAX_PIPES;
+        return maxPipes;
+    }
+
+    /**
+     * Changes {@link #maxPipes()} for pipes made from now on; returns the old value. For tests of the fallback to
+     * copying (0: no direction can splice).
+     */
+    public static int setMaxPipes(int max) {
+        int old = maxPipes;
+        maxPipes = max;
+        return old;
     }
 
     /** Pipes open now, in the whole process. */

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.acrproxy.core.testing.NoLeaks;
 import io.acrproxy.core.tunnel.RelayResult.Outcome;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.SocketSplicer;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -121,6 +122,30 @@ class RelayIT {
             assertThat(rig.result().get(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.CLOSED_BY_CALLER);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> openDescriptors() <= before);
+    }
+
+    /** No pipe to be had (the cap, or no file descriptors left): the direction goes on copying, losing nothing. */
+    @ParameterizedTest
+    @MethodSource("splicing")
+    void aDirectionThatGetsNoPipeKeepsCopying(TestTransport transport) throws Exception {
+        int old = SocketSplicer.setMaxPipes(0);
+        try {
+            rig = new LoopbackRig(transport, Origins.Echo::new, LONG_IDLE);
+            int total = 4 << 20;
+            try (Socket client = rig.connectClient(0)) {
+                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> writePatternThenEof(client, total));
+                readPattern(client.getInputStream(), new byte[64 * 1024], total);
+                writer.get(10, TimeUnit.SECONDS);
+            }
+            RelayResult result = rig.result().get(10, TimeUnit.SECONDS);
+            assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+            assertThat(result.bytesUpstream()).isEqualTo(total);
+            assertThat(result.bytesDownstream()).isEqualTo(total);
+            assertThat(((EpollSocketChannel) rig.relay().client()).isSplicingInput()).isFalse();
+            assertThat(((EpollSocketChannel) rig.relay().upstream()).isSplicingInput()).isFalse();
+        } finally {
+            SocketSplicer.setMaxPipes(old);
+        }
     }
 
     private static long openDescriptors() throws IOException {
