@@ -56,15 +56,8 @@ class RelayIT {
         rig = new LoopbackRig(transport, Origins.Echo::new, LONG_IDLE);
         int total = 8 << 20;
 
-        try (Socket client = rig.connectClient(0)) {
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> writePatternThenEof(client, total));
-            InputStream in = client.getInputStream();
-            readPattern(in, new byte[64 * 1024], total);
-            assertThat(in.read()).as("the origin's EOF, passed on").isEqualTo(-1);
-            writer.get(10, TimeUnit.SECONDS);
-        }
+        RelayResult result = echoThenEof(total);
 
-        RelayResult result = rig.result().get(10, TimeUnit.SECONDS);
         assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
         assertThat(result.bytesUpstream()).isEqualTo(total);
         assertThat(result.bytesDownstream()).isEqualTo(total);
@@ -84,13 +77,7 @@ class RelayIT {
     void aSplicedTunnelThatCompletesLeavesNoDescriptorOpen(TestTransport transport) throws Exception {
         rig = new LoopbackRig(transport, Origins.Echo::new, LONG_IDLE);
         long before = openDescriptors();
-        int total = 4 << 20;
-        try (Socket client = rig.connectClient(0)) {
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> writePatternThenEof(client, total));
-            readPattern(client.getInputStream(), new byte[64 * 1024], total);
-            writer.get(10, TimeUnit.SECONDS);
-        }
-        assertThat(rig.result().get(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(echoThenEof(4 << 20).outcome()).isEqualTo(Outcome.COMPLETED);
         await().atMost(Duration.ofSeconds(5)).until(() -> openDescriptors() <= before);
     }
 
@@ -132,12 +119,7 @@ class RelayIT {
         try {
             rig = new LoopbackRig(transport, Origins.Echo::new, LONG_IDLE);
             int total = 4 << 20;
-            try (Socket client = rig.connectClient(0)) {
-                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> writePatternThenEof(client, total));
-                readPattern(client.getInputStream(), new byte[64 * 1024], total);
-                writer.get(10, TimeUnit.SECONDS);
-            }
-            RelayResult result = rig.result().get(10, TimeUnit.SECONDS);
+            RelayResult result = echoThenEof(total);
             assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
             assertThat(result.bytesUpstream()).isEqualTo(total);
             assertThat(result.bytesDownstream()).isEqualTo(total);
@@ -146,6 +128,21 @@ class RelayIT {
         } finally {
             SocketSplicer.setMaxPipes(old);
         }
+    }
+
+    /**
+     * Through the rig's echo origin: writes {@code total} pattern bytes and its EOF while reading them back, checks
+     * the origin's EOF arrives after them, and returns the tunnel's result.
+     */
+    private RelayResult echoThenEof(int total) throws Exception {
+        try (Socket client = rig.connectClient(0)) {
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> writePatternThenEof(client, total));
+            InputStream in = client.getInputStream();
+            readPattern(in, new byte[64 * 1024], total);
+            assertThat(in.read()).as("the origin's EOF, passed on").isEqualTo(-1);
+            writer.get(10, TimeUnit.SECONDS);
+        }
+        return rig.result().get(10, TimeUnit.SECONDS);
     }
 
     private static long openDescriptors() throws IOException {

@@ -12,91 +12,53 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** The transports the loopback tests run on: NIO always, epoll (copying and splicing) where its native library loads. */
 enum TestTransport {
-    NIO {
-        @Override
-        boolean isAvailable() {
-            return true;
-        }
-
-        @Override
-        IoHandlerFactory ioHandlerFactory() {
-            return NioIoHandler.newFactory();
-        }
-
-        @Override
-        Class<? extends ServerChannel> serverChannel() {
-            return NioServerSocketChannel.class;
-        }
-
-        @Override
-        Class<? extends SocketChannel> socketChannel() {
-            return NioSocketChannel.class;
-        }
-    },
-    EPOLL {
-        @Override
-        boolean isAvailable() {
-            return Epoll.isAvailable();
-        }
-
-        @Override
-        IoHandlerFactory ioHandlerFactory() {
-            return EpollIoHandler.newFactory();
-        }
-
-        @Override
-        Class<? extends ServerChannel> serverChannel() {
-            return EpollServerSocketChannel.class;
-        }
-
-        @Override
-        Class<? extends SocketChannel> socketChannel() {
-            return EpollSocketChannel.class;
-        }
-    },
+    NIO(() -> true, NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class, Relay.NO_SPLICE),
+    EPOLL(Epoll::isAvailable, EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class,
+            Relay.NO_SPLICE),
     /** Epoll with the splice(2) relay from the 100,000th byte of each direction: a switch in mid-stream. */
-    EPOLL_SPLICE {
-        @Override
-        boolean isAvailable() {
-            return Epoll.isAvailable();
-        }
+    EPOLL_SPLICE(Epoll::isAvailable, EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class,
+            100_000);
 
-        @Override
-        IoHandlerFactory ioHandlerFactory() {
-            return EpollIoHandler.newFactory();
-        }
+    private final BooleanSupplier available;
+    private final Supplier<IoHandlerFactory> ioHandlerFactory;
+    private final Class<? extends ServerChannel> serverChannel;
+    private final Class<? extends SocketChannel> socketChannel;
+    private final long spliceAfter;
 
-        @Override
-        Class<? extends ServerChannel> serverChannel() {
-            return EpollServerSocketChannel.class;
-        }
+    TestTransport(BooleanSupplier available, Supplier<IoHandlerFactory> ioHandlerFactory,
+            Class<? extends ServerChannel> serverChannel, Class<? extends SocketChannel> socketChannel, long spliceAfter) {
+        this.available = available;
+        this.ioHandlerFactory = ioHandlerFactory;
+        this.serverChannel = serverChannel;
+        this.socketChannel = socketChannel;
+        this.spliceAfter = spliceAfter;
+    }
 
-        @Override
-        Class<? extends SocketChannel> socketChannel() {
-            return EpollSocketChannel.class;
-        }
+    boolean isAvailable() {
+        return available.getAsBoolean();
+    }
 
-        @Override
-        long spliceAfter() {
-            return 100_000;
-        }
-    };
+    IoHandlerFactory ioHandlerFactory() {
+        return ioHandlerFactory.get();
+    }
 
-    abstract boolean isAvailable();
+    Class<? extends ServerChannel> serverChannel() {
+        return serverChannel;
+    }
+
+    Class<? extends SocketChannel> socketChannel() {
+        return socketChannel;
+    }
 
     /** The relay's {@code spliceAfter}. */
     long spliceAfter() {
-        return Relay.NO_SPLICE;
+        return spliceAfter;
     }
-
-    abstract IoHandlerFactory ioHandlerFactory();
-
-    abstract Class<? extends ServerChannel> serverChannel();
-
-    abstract Class<? extends SocketChannel> socketChannel();
 
     static List<TestTransport> available() {
         return Arrays.stream(values()).filter(TestTransport::isAvailable).toList();
