@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An in-process HTTPS origin standing for a registry: the JDK's {@code HttpsServer} on a distinct loopback
- * address and an ephemeral port, answering {@code GET /v2/} like a registry's API root.
+ * address and an ephemeral port, answering {@code GET /v2/} like a registry's API root, and serving and taking
+ * bulk bodies ({@code /blobs/<n>}, {@code /uploads}).
  */
 public final class TlsOrigin implements AutoCloseable {
     private final HttpsServer server;
@@ -39,7 +40,44 @@ public final class TlsOrigin implements AutoCloseable {
                 out.write(body);
             }
         });
+        // GET /blobs/<n>: n bytes of a fixed pseudo-random stream (blob(n) in the test has the same); POST /uploads:
+        // answers the SHA-256 of the body it received, in hex. For bulk transfers through the relay, both ways.
+        server.createContext("/blobs/", exchange -> {
+            requests.incrementAndGet();
+            int size = Integer.parseInt(exchange.getRequestURI().getPath().substring("/blobs/".length()));
+            exchange.sendResponseHeaders(200, size);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(blob(size));
+            }
+        });
+        server.createContext("/uploads", exchange -> {
+            requests.incrementAndGet();
+            byte[] digest;
+            try (var in = exchange.getRequestBody()) {
+                digest = sha256(in.readAllBytes());
+            }
+            byte[] body = java.util.HexFormat.of().formatHex(digest).getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
         server.start();
+    }
+
+    /** {@code size} bytes of a pseudo-random stream that is the same for every call with that size. */
+    public static byte[] blob(int size) {
+        byte[] bytes = new byte[size];
+        new java.util.Random(size).nextBytes(bytes);
+        return bytes;
+    }
+
+    public static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public InetSocketAddress address() {
