@@ -23,31 +23,26 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The admin endpoints of a running proxy: exact counters after a scripted sequence, report mode, reload. */
 class AdminIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static TlsOrigin origin;
+    @RegisterExtension
+    static final TlsOriginExtension origin = TlsOriginExtension.on("127.0.0.26");
     private static int closedPort;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void startOrigin() throws Exception {
-        origin = new TlsOrigin("127.0.0.26");
+    static void reserveAClosedPort() throws Exception {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.27"))) {
             closedPort = s.getLocalPort();
         }
-    }
-
-    @AfterAll
-    static void stopOrigin() throws IOException {
-        origin.close();
     }
 
     private String yaml(String extra) {

@@ -16,9 +16,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,20 +31,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class BulkTransfersIT {
     private static final int TRANSFERS = 16;
-    private static TlsOrigin origin;
+    @RegisterExtension
+    static final TlsOriginExtension origin = TlsOriginExtension.on("127.0.0.21");
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startOrigin() throws Exception {
-        origin = new TlsOrigin("127.0.0.21");
-    }
-
-    @AfterAll
-    static void stopOrigin() throws Exception {
-        origin.close();
-    }
 
     static Stream<String> relays() {
         // every transport with the default relay (splicing on epoll), and epoll copying for comparison

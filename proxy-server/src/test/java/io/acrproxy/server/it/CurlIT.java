@@ -3,34 +3,24 @@ package io.acrproxy.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** curl, a real third-party client, through the proxy to a TLS origin it verifies (.ci/run installs curl). */
 class CurlIT {
-    private static TlsOrigin origin;
+    @RegisterExtension
+    static final TlsOriginExtension origin = TlsOriginExtension.on("127.0.0.24");
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startOrigin() throws Exception {
-        origin = new TlsOrigin("127.0.0.24");
-    }
-
-    @AfterAll
-    static void stopOrigin() throws IOException {
-        origin.close();
-    }
 
     private ProxyFixture proxy() throws Exception {
         return new ProxyFixture("""

@@ -26,8 +26,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -38,20 +37,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ProxyServerIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static TlsOrigin origin;
+    @RegisterExtension
+    static final TlsOriginExtension origin = TlsOriginExtension.on("127.0.0.21");
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startOrigin() throws Exception {
-        origin = new TlsOrigin("127.0.0.21");
-    }
-
-    @AfterAll
-    static void stopOrigin() throws IOException {
-        origin.close();
-    }
 
     static Stream<String> transports() {
         return Transport.available().stream().map(Transport::configName);

@@ -15,9 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -27,20 +26,11 @@ import org.slf4j.LoggerFactory;
  * by renaming a new {@code ..data} over the old one.
  */
 class SourceWatcherIT {
-    private static TlsOrigin origin;
+    @RegisterExtension
+    static final TlsOriginExtension origin = TlsOriginExtension.on("127.0.0.29");
 
     @TempDir
     Path mount;
-
-    @BeforeAll
-    static void startOrigin() throws Exception {
-        origin = new TlsOrigin("127.0.0.29");
-    }
-
-    @AfterAll
-    static void stopOrigin() throws IOException {
-        origin.close();
-    }
 
     private String config(String registries, String extra) {
         return """
