@@ -14,7 +14,8 @@ import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.observe.ProxyMetrics;
 import io.acrproxy.core.transport.Transport;
 import io.acrproxy.core.tunnel.OpenTunnels;
-import io.acrproxy.core.tunnel.Relay;
+import io.acrproxy.core.tunnel.RelaySettings;
+import io.acrproxy.core.transport.epoll.SplicePipes;
 import io.acrproxy.core.tunnel.UpstreamConnector;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
@@ -98,29 +99,17 @@ public final class ProxyServer implements AutoCloseable {
      * @param resolverOverride a resolver to use instead of DNS (tests), or {@code null}
      * @param registry         where the data plane's meters go
      */
-    /**
-     * {@code relay.splice}: epoll only, and only with proxy-core's patched {@code EpollSocketChannel}, which has
-     * the hooks (a packaging error otherwise, reported at start).
-     */
-    static long spliceAfter(ProxyConfig config, Transport transport) {
-        if (!config.relay().splice() || transport != Transport.EPOLL) {
-            return Relay.NO_SPLICE;
-        }
-        if (!Transport.epollSpliceHooksPresent()) {
-            LOG.error("Netty's EpollSocketChannel is not proxy-core's copy with the splice hooks (a packaging error): "
-                    + "relay.splice is off");
-            return Relay.NO_SPLICE;
-        }
-        return config.relay().spliceAfterBytes();
+    /** {@code relay.splice}: epoll only. */
+    static RelaySettings relaySettings(ProxyConfig config, Transport transport) {
+        boolean splice = config.relay().splice() && transport == Transport.EPOLL;
+        return new RelaySettings(config.timeouts().idle(),
+                splice ? config.relay().spliceAfterBytes() : RelaySettings.NO_SPLICE,
+                new SplicePipes(splice ? config.relay().maxSplicePipes() : 0));
     }
 
     public static ProxyServer start(ProxyConfig config, InetSocketAddress bind, PolicySpec spec, HostResolver resolverOverride,
                                     MeterRegistry registry) throws InterruptedException, java.net.BindException {
         Transport transport = Transport.select(config.transport());
-        if (transport == Transport.EPOLL && !Transport.epollHalfCloseFixPresent()) {
-            LOG.error("Netty's EpollIoHandler is not proxy-core's fixed copy (a packaging error): with epoll, a client that "
-                    + "half-closes and then downloads may get a truncated stream (netty/netty#16689); use transport: nio");
-        }
         boolean perLoop = transport.reusePortOption() != null && Boolean.parseBoolean(System.getProperty(REUSE_PORT_PROPERTY, "true"));
         EventLoopGroup acceptor = perLoop ? null : transport.newGroup(1);
         EventLoopGroup workers = transport.newGroup(0);
@@ -139,6 +128,8 @@ public final class ProxyServer implements AutoCloseable {
             PolicyHolder policies = new PolicyHolder(Policy.compile(spec));
             ProxyMetrics metrics = new ProxyMetrics(registry);
             metrics.watch(accessLog);
+            RelaySettings relay = relaySettings(config, transport);
+            metrics.watch(relay.splicePipes());
             DataPlane plane = new DataPlane(policies, resolver,
                     new UpstreamConnector(transport, config.timeouts().upstreamConnect()),
                     new ConnectionEvents(accessLog, metrics,
@@ -148,8 +139,7 @@ public final class ProxyServer implements AutoCloseable {
                     authenticator(config, authExecutor), config.auth().realm(),
                     clients, Clock.systemUTC(), System::nanoTime,
                     config.timeouts().requestHeader(), config.limits().maxHeaderBytes(),
-                    config.sni().inspectTimeout(), config.sni().maxClientHelloBytes(), config.timeouts().idle(),
-                    spliceAfter(config, transport));
+                    config.sni().inspectTimeout(), config.sni().maxClientHelloBytes(), relay);
             Supplier<ServerBootstrap> bootstrap = () -> {
                 ServerBootstrap b = new ServerBootstrap()
                         .channel(transport.serverChannel())
@@ -177,7 +167,7 @@ public final class ProxyServer implements AutoCloseable {
             server.startAccepting();
             LOG.info("listening on {} with transport {} ({}; {}), policy {} ({} mode)", bound, transport.configName(),
                     perLoop ? server.count() + " SO_REUSEPORT sockets, one per event loop" : "one acceptor thread",
-                    plane.spliceAfter() < 0 ? "relay copies" : "relay splices after " + plane.spliceAfter() + " bytes",
+                    relay.splices() ? "relay splices after " + relay.spliceAfterBytes() + " bytes" : "relay copies",
                     policies.get().version(), policies.get().mode().code());
             return new ProxyServer(transport, acceptor, workers, resolver, clients, server, policies, plane, own,
                     config.revokeOnReload(), authExecutor);

@@ -10,7 +10,6 @@ import io.acrproxy.policy.Policy;
 import io.acrproxy.server.config.LoadedPolicy;
 import io.acrproxy.server.config.PolicySpecs;
 import io.acrproxy.server.config.ProxyConfig;
-import io.netty.channel.epoll.SocketSplicer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -249,7 +248,7 @@ class DeploymentFilesTest {
         assertThat(DeploymentFiles.seconds(proxy.path("stop_grace_period").asText())).isGreaterThan(config.timeouts().drain().toSeconds());
         // two sockets per tunnel, and two descriptors per splice pipe
         assertThat(proxy.path("ulimits").path("nofile").path("hard").asInt())
-                .isGreaterThan(2 * config.limits().maxConnections() + 2 * SocketSplicer.maxPipes());
+                .isGreaterThan(2 * config.limits().maxConnections() + 2 * config.relay().maxSplicePipes());
 
         Path prometheus = docker.resolve("prometheus-compose.yml");
         assertThat(texts(compose.path("services").path("prometheus").path("volumes")))
@@ -273,7 +272,7 @@ class DeploymentFilesTest {
         assertThat(single(unit.get("KillSignal"))).isEqualTo("SIGTERM");
         assertThat(DeploymentFiles.seconds(single(unit.get("TimeoutStopSec")))).isGreaterThan(config.timeouts().drain().toSeconds());
         assertThat(Long.parseLong(single(unit.get("LimitNOFILE"))))
-                .isGreaterThan(2L * config.limits().maxConnections() + 2L * SocketSplicer.maxPipes());
+                .isGreaterThan(2L * config.limits().maxConnections() + 2L * config.relay().maxSplicePipes());
         assertThat(single(unit.get("CapabilityBoundingSet"))).isEmpty();
         assertThat(single(unit.get("DynamicUser"))).isEqualTo("yes");
         assertThat(unit).doesNotContainKey("MemoryDenyWriteExecute");

@@ -4,6 +4,7 @@ import io.acrproxy.core.auth.ProxyAuthenticator;
 import io.acrproxy.core.dns.HostResolver;
 import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.tunnel.OpenTunnels;
+import io.acrproxy.core.tunnel.RelaySettings;
 import io.acrproxy.core.tunnel.UpstreamConnector;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.source.PolicyHolder;
@@ -22,9 +23,7 @@ import java.util.function.LongSupplier;
  * @param maxHeaderBytes       {@code limits.maxHeaderBytes} (431)
  * @param inspectTimeout       {@code sni.inspectTimeout}: the ClientHello must arrive within it after 200
  * @param maxClientHelloBytes  {@code sni.maxClientHelloBytes}
- * @param idleTimeout          {@code timeouts.idle}: a tunnel without bytes either way for this long is closed
- * @param spliceAfter          bytes a tunnel direction relays by copying before it switches to splice(2) on
- *                             epoll; {@code Relay.NO_SPLICE}: never
+ * @param relay                {@code timeouts.idle} and the {@code relay} section
  */
 public record DataPlane(
         PolicyHolder policies,
@@ -42,8 +41,7 @@ public record DataPlane(
         int maxHeaderBytes,
         Duration inspectTimeout,
         int maxClientHelloBytes,
-        Duration idleTimeout,
-        long spliceAfter) {
+        RelaySettings relay) {
 
     public Policy policy() {
         return policies.get();

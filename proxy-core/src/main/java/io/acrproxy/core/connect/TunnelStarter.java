@@ -81,7 +81,7 @@ final class TunnelStarter implements ClientHelloListener {
         plane.events().tunnelStarted(record);
         plane.tunnels().add(new OpenTunnels.Tunnel(client, target,
                 ((java.net.InetSocketAddress) upstream.remoteAddress()).getAddress(), accepted.serverName()));
-        Relay.start(client, upstream, null, plane.idleTimeout(), plane.spliceAfter(), result -> {
+        Relay.start(client, upstream, null, plane.relay(), result -> {
             plane.events().tunnelEnded(record, result.bytesUpstream(), result.bytesDownstream(), result.duration().toNanos());
             plane.events().closed(record);
         });

@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.netty.channel.epoll.SocketSplicer;
+import io.acrproxy.core.transport.epoll.SplicePipes;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -71,9 +71,6 @@ public final class ProxyMetrics {
                 .description("Client connections open").register(registry);
         Gauge.builder("acrproxy.tunnels.active", tunnelsActive, AtomicLong::get)
                 .description("Tunnels relaying").register(registry);
-        Gauge.builder("acrproxy.splice.pipes.open", SocketSplicer::openPipes)
-                .description("Tunnel directions relaying by splice(2), each with a pipe (two file descriptors)")
-                .register(registry);
         tunnelDuration = Timer.builder("acrproxy.tunnel.duration").description("Tunnel lifetime")
                 .serviceLevelObjectives(seconds(0.1), seconds(0.5), seconds(1), seconds(5), seconds(30), seconds(60),
                         seconds(300), seconds(900), seconds(3600))
@@ -153,6 +150,12 @@ public final class ProxyMetrics {
     public void watch(AccessLog accessLog) {
         FunctionCounter.builder("acrproxy.access.log.dropped", accessLog, AccessLog::dropped)
                 .description("Access-log lines dropped because the output could not keep up (the queue was full)")
+                .register(registry);
+    }
+
+    public void watch(SplicePipes pipes) {
+        Gauge.builder("acrproxy.splice.pipes.open", pipes, SplicePipes::open)
+                .description("Tunnel directions relaying by splice(2), each with a pipe (two file descriptors)")
                 .register(registry);
     }
 

@@ -6,7 +6,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -16,6 +15,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.acrproxy.core.transport.epoll.ProxyEpollIoHandler;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringDatagramChannel;
@@ -30,12 +30,13 @@ import java.util.function.Supplier;
 
 /**
  * The socket transport: Netty 4.2's {@code MultiThreadIoEventLoopGroup} with one {@code IoHandler} factory
- * and the matching channel classes. {@code auto} is epoll where it loads, else NIO; io_uring only on request,
+ * and the matching channel classes. Epoll's handler is Netty's behind {@link ProxyEpollIoHandler} (the half-close
+ * workaround and the splice relay's seam), on every epoll event loop the proxy makes. {@code auto} is epoll where it loads, else NIO; io_uring only on request,
  * because container seccomp profiles often forbid its syscalls (Docker's default profile blocks
  * io_uring_setup since 25.0).
  */
 public enum Transport {
-    EPOLL(Epoll::isAvailable, Epoll::unavailabilityCause, EpollIoHandler::newFactory,
+    EPOLL(Epoll::isAvailable, Epoll::unavailabilityCause, ProxyEpollIoHandler::newFactory,
             EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class),
     IO_URING(IoUring::isAvailable, IoUring::unavailabilityCause, IoUringIoHandler::newFactory,
             IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class),
@@ -98,31 +99,6 @@ public enum Transport {
             case IO_URING -> IoUringChannelOption.SO_REUSEPORT;
             case NIO -> null;
         };
-    }
-
-    /**
-     * True when Netty's {@code EpollIoHandler} on the class path is proxy-core's fixed copy (netty/netty#16689: after
-     * a peer's half-close, a large write to it failed and cut the stream short). Meaningful for {@link #EPOLL} only.
-     */
-    public static boolean epollHalfCloseFixPresent() {
-        return patched("io.netty.channel.epoll.EpollIoHandler");
-    }
-
-    /**
-     * True when Netty's {@code EpollSocketChannel} on the class path is proxy-core's copy with the hooks for the
-     * splice(2) relay ({@code SocketSplicer}). Meaningful for {@link #EPOLL} only.
-     */
-    public static boolean epollSpliceHooksPresent() {
-        return patched("io.netty.channel.epoll.EpollSocketChannel");
-    }
-
-    private static boolean patched(String className) {
-        try {
-            Class.forName(className).getDeclaredField("ACRPROXY_PATCH");
-            return true;
-        } catch (ClassNotFoundException | NoSuchFieldException e) {
-            return false;
-        }
     }
 
     /** The config spelling: {@code epoll}, {@code io_uring}, {@code nio}. */

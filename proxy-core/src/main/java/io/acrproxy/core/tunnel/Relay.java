@@ -1,6 +1,7 @@
 package io.acrproxy.core.tunnel;
 
 import io.acrproxy.core.tunnel.RelayResult.Outcome;
+import io.acrproxy.core.transport.epoll.Splicer;
 import io.acrproxy.core.tunnel.RelayResult.Side;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -37,11 +38,11 @@ import org.slf4j.LoggerFactory;
  * reads until EOF whatever autoRead says (netty/netty#3709, #6303), so after a peer's FIN what its socket's
  * receive buffer still held may be queued too; that is bounded by the kernel's receive buffer.
  *
- * <p>Splicing ({@code spliceAfter}, epoll only): a direction that has moved that many bytes hands its reads to
- * Netty's (patched) {@code EpollSocketChannel.spliceInputTo}: from then on its bytes go socket to pipe to socket
- * in the kernel and reach this relay only as counts. What it holds is the pipe (64 KiB, kernel memory) and the
- * bytes queued before the switch; EOF, errors and closes arrive through the same pipeline events as before, so
- * the rest of the relay does not know the difference.
+ * <p>Splicing ({@link RelaySettings#spliceAfterBytes()}, epoll only): a direction that has moved that many bytes
+ * hands its reads to a {@link Splicer}: from then on its bytes go socket to pipe to socket in the kernel and reach
+ * this relay only as counts. What it holds is the pipe (64 KiB, kernel memory) and the bytes queued before the
+ * switch; EOF, errors and closes arrive through the same pipeline events as before, so the rest of the relay does
+ * not know the difference.
  *
  * <p>{@link #close(String)} may be called from any thread; everything else runs on the event loop.
  */
@@ -68,53 +69,52 @@ public final class Relay {
     private int directionsDone;
     private boolean ended;
 
-    /** {@code spliceAfter} for a relay that never splices. */
-    public static final long NO_SPLICE = -1;
-
-    private Relay(Channel client, Channel upstream, Duration idleTimeout, long spliceAfter, Listener listener) {
-        this.clientHandler = new RelayHandler(this, Side.CLIENT, client, spliceAfter);
-        this.upstreamHandler = new RelayHandler(this, Side.UPSTREAM, upstream, spliceAfter);
+    private Relay(Channel client, Channel upstream, RelaySettings settings, Listener listener) {
+        this.clientHandler = new RelayHandler(this, Side.CLIENT, client, settings);
+        this.upstreamHandler = new RelayHandler(this, Side.UPSTREAM, upstream, settings);
         RelayHandler.pair(clientHandler, upstreamHandler);
-        this.idleNanos = idleTimeout.toNanos();
+        this.idleNanos = settings.idleTimeout().toNanos();
         this.listener = listener;
         this.ticker = client.eventLoop().ticker();
         this.startNanos = ticker.nanoTime();
         this.idleTimer = new IdleTimer(client, upstream, idleNanos, ticker, this::idle);
     }
 
-    /** Starts relaying between two connected channels; see the class comment for the contract. */
+    /** Starts a copying relay between two connected channels; see the class comment for the contract. */
     public static Relay start(Channel client, Channel upstream, Duration idleTimeout, Listener listener) {
         return start(client, upstream, null, idleTimeout, listener);
+    }
+
+    /** As {@link #start(Channel, Channel, ByteBuf, RelaySettings, Listener)}, copying only. */
+    public static Relay start(Channel client, Channel upstream, ByteBuf clientBytes, Duration idleTimeout,
+            Listener listener) {
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        RelaySettings settings;
+        try {
+            settings = RelaySettings.copying(idleTimeout);
+        } catch (RuntimeException e) {
+            ReferenceCountUtil.release(clientBytes);
+            throw e;
+        }
+        return start(client, upstream, clientBytes, settings, listener);
     }
 
     /**
      * Starts relaying, first sending {@code clientBytes} upstream (the relay takes ownership and releases
      * it). If a channel is closed already, the listener is told ({@link Outcome#CHANNEL_CLOSED}) before
-     * this returns.
+     * this returns. Each direction that has moved {@link RelaySettings#spliceAfterBytes()} goes on by splice(2) when
+     * both channels are epoll's ({@link Splicer}).
      *
      * @param clientBytes bytes already read from the client, or null
-     * @param idleTimeout the tunnel ends when no byte moved either way for this long; must be positive
-     * @throws IllegalArgumentException when a channel is not a {@link DuplexChannel} or the timeout is not positive
+     * @throws IllegalArgumentException when a channel is not a {@link DuplexChannel}
      * @throws IllegalStateException    when not called on the event loop of both channels
      */
-    public static Relay start(Channel client, Channel upstream, ByteBuf clientBytes, Duration idleTimeout,
+    public static Relay start(Channel client, Channel upstream, ByteBuf clientBytes, RelaySettings settings,
             Listener listener) {
-        return start(client, upstream, clientBytes, idleTimeout, NO_SPLICE, listener);
-    }
-
-    /**
-     * As {@link #start(Channel, Channel, ByteBuf, Duration, Listener)}, and each direction that has moved
-     * {@code spliceAfter} bytes goes on by splice(2) when both channels are epoll's (Netty's
-     * {@code EpollSocketChannel} as patched in proxy-core; see {@code SocketSplicer}).
-     *
-     * @param spliceAfter bytes a direction moves by copying before it switches; {@link #NO_SPLICE}: never
-     */
-    public static Relay start(Channel client, Channel upstream, ByteBuf clientBytes, Duration idleTimeout,
-            long spliceAfter, Listener listener) {
         Relay relay;
         try {
-            check(client, upstream, idleTimeout, listener);
-            relay = new Relay(client, upstream, idleTimeout, spliceAfter, listener);
+            check(client, upstream, settings, listener);
+            relay = new Relay(client, upstream, settings, listener);
         } catch (RuntimeException e) {
             ReferenceCountUtil.release(clientBytes);
             throw e;
@@ -123,17 +123,14 @@ public final class Relay {
         return relay;
     }
 
-    private static void check(Channel client, Channel upstream, Duration idleTimeout, Listener listener) {
+    private static void check(Channel client, Channel upstream, RelaySettings settings, Listener listener) {
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(upstream, "upstream");
-        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(listener, "listener");
         if (!(client instanceof DuplexChannel) || !(upstream instanceof DuplexChannel)) {
             // Without shutdownOutput() an EOF could only be passed on as a close, losing the other direction.
             throw new IllegalArgumentException("both channels must be DuplexChannels (TCP) to pass on half-closes");
-        }
-        if (idleTimeout.isNegative() || idleTimeout.isZero()) {
-            throw new IllegalArgumentException("idleTimeout must be positive: " + idleTimeout);
         }
         // The handlers touch each other's channel (autoRead, writes) without locks; that is only safe when
         // both channels' events run on this one thread.
@@ -200,6 +197,16 @@ public final class Relay {
 
     boolean isEnded() {
         return ended;
+    }
+
+    /** True once {@code side}'s input is read by splice(2). */
+    boolean isSpliced(Side side) {
+        return handler(side).isSpliced();
+    }
+
+    /** True while {@code side}'s spliced input waits for the other side to take the pipe's bytes. */
+    boolean isSpliceWaitingForPeer(Side side) {
+        return handler(side).isSpliceWaitingForPeer();
     }
 
     /**

@@ -1,11 +1,12 @@
 package io.acrproxy.core.tunnel;
 
+import io.acrproxy.core.transport.epoll.SplicePipes;
+import io.acrproxy.core.transport.epoll.Splicer;
 import io.acrproxy.core.tunnel.RelayResult.Side;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Both channels run on one event loop, so the fields need no synchronisation.
  */
-final class RelayHandler extends ChannelInboundHandlerAdapter {
+final class RelayHandler extends ChannelInboundHandlerAdapter implements Splicer.Listener {
     private static final Logger log = LoggerFactory.getLogger(RelayHandler.class);
 
     private final Relay relay;
@@ -32,12 +33,16 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     private boolean outputDone;
     /** Bytes read before this direction switches to splice(2); negative: never. */
     private long spliceAfter;
+    private final SplicePipes splicePipes;
+    /** Reads this channel's input by splice(2) once {@link #spliceAfter} bytes have been read; else null. */
+    private Splicer splicer;
 
-    RelayHandler(Relay relay, Side side, Channel channel, long spliceAfter) {
+    RelayHandler(Relay relay, Side side, Channel channel, RelaySettings settings) {
         this.relay = relay;
         this.side = side;
         this.channel = channel;
-        this.spliceAfter = spliceAfter;
+        this.spliceAfter = settings.spliceAfterBytes();
+        this.splicePipes = settings.splicePipes();
     }
 
     static void pair(RelayHandler a, RelayHandler b) {
@@ -102,8 +107,16 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         if (channel instanceof DuplexChannel duplex && duplex.isInputShutdown()) {
             relay.inputShutdown(this);
         } else {
-            channel.config().setAutoRead(peer.channel.isWritable());
+            updateReading();
         }
+    }
+
+    /**
+     * Reads while the peer can take more: its outbound buffer is below the high water mark and, when spliced, the
+     * pipeful queued on it has gone out.
+     */
+    private void updateReading() {
+        channel.config().setAutoRead(peer.channel.isWritable() && (splicer == null || !splicer.isWaitingForTarget()));
     }
 
     @Override
@@ -151,16 +164,25 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
      */
     private void startSplicing() {
         spliceAfter = -1;
-        if (channel instanceof EpollSocketChannel in && peer.channel instanceof EpollSocketChannel out) {
-            try {
-                in.spliceInputTo(out, this::spliced);
-            } catch (IOException e) { // no pipe (out of file descriptors): this direction goes on copying
-                log.debug("splice not started for {}: {}", channel, e.toString());
-            }
+        try {
+            splicer = Splicer.start(channel, peer.channel, splicePipes, this);
+        } catch (IOException e) { // no pipe (the cap, or out of file descriptors): this direction goes on copying
+            log.debug("splice not started for {}: {}", channel, e.toString());
         }
     }
 
-    private void spliced(long bytes) {
+    /** True once this direction's input is read by splice(2). */
+    boolean isSpliced() {
+        return splicer != null;
+    }
+
+    /** True while the spliced input waits for the peer to take the pipe's bytes. */
+    boolean isSpliceWaitingForPeer() {
+        return splicer != null && splicer.isWaitingForTarget();
+    }
+
+    @Override
+    public void spliced(long bytes) {
         bytesRead += bytes;
         if (!relay.isEnded()) {
             relay.active();
@@ -168,10 +190,22 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void readingBlocked() {
+        channel.config().setAutoRead(false);
+    }
+
+    @Override
+    public void readingUnblocked() {
+        if (!relay.isEnded() && !inputDone) {
+            updateReading();
+        }
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // This channel's writability gates reads on the peer, which is what fills it.
         if (!relay.isEnded() && !peer.inputDone) {
-            peer.channel.config().setAutoRead(channel.isWritable());
+            peer.updateReading();
         }
         ctx.fireChannelWritabilityChanged();
     }

@@ -56,15 +56,4 @@ class TransportTest {
             }
         }
     }
-
-    @Test
-    void theClassPathHasTheFixedEpollIoHandlerNotNettys() {
-        // proxy-core's classes come before Netty's jar; if that ever changes, half-closed tunnels lose data on epoll.
-        assertThat(Transport.epollHalfCloseFixPresent()).isTrue();
-    }
-
-    @Test
-    void theClassPathHasTheEpollSocketChannelWithSpliceHooksNotNettys() {
-        assertThat(Transport.epollSpliceHooksPresent()).isTrue();
-    }
 }

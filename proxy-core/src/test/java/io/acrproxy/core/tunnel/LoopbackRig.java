@@ -1,5 +1,6 @@
 package io.acrproxy.core.tunnel;
 
+import io.acrproxy.core.transport.epoll.SplicePipes;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -33,6 +34,7 @@ final class LoopbackRig implements AutoCloseable {
 
     private final TestTransport transport;
     private final Duration idleTimeout;
+    private final SplicePipes splicePipes;
     private final EventLoopGroup proxyLoop;
     private final EventLoopGroup originLoop;
     private final Channel originServer;
@@ -49,8 +51,15 @@ final class LoopbackRig implements AutoCloseable {
     /** The origin on its own transport: NIO when a test must not depend on the native transports' quirks. */
     LoopbackRig(TestTransport transport, TestTransport originTransport, Supplier<ChannelHandler> origin,
             Duration idleTimeout) throws InterruptedException {
+        this(transport, originTransport, origin, idleTimeout, new SplicePipes(SplicePipes.DEFAULT_MAX));
+    }
+
+    /** With a pipe budget of the test's own, e.g. none. */
+    LoopbackRig(TestTransport transport, TestTransport originTransport, Supplier<ChannelHandler> origin,
+            Duration idleTimeout, SplicePipes splicePipes) throws InterruptedException {
         this.transport = transport;
         this.idleTimeout = idleTimeout;
+        this.splicePipes = splicePipes;
         this.proxyLoop = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
         this.originLoop = new MultiThreadIoEventLoopGroup(1, originTransport.ioHandlerFactory());
         this.originServer = new ServerBootstrap()
@@ -141,8 +150,8 @@ final class LoopbackRig implements AutoCloseable {
                             return;
                         }
                         ctx.pipeline().remove(this);
-                        relay.complete(Relay.start(client, connected.channel(), null, idleTimeout, transport.spliceAfter(),
-                                result::complete));
+                        relay.complete(Relay.start(client, connected.channel(), null,
+                                new RelaySettings(idleTimeout, transport.spliceAfter(), splicePipes), result::complete));
                     });
             ctx.fireChannelActive();
         }

@@ -1,9 +1,9 @@
 package io.acrproxy.core.tunnel;
 
+import io.acrproxy.core.transport.epoll.ProxyEpollIoHandler;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -15,13 +15,16 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** The transports the loopback tests run on: NIO always, epoll (copying and splicing) where its native library loads. */
+/**
+ * The transports the loopback tests run on: NIO always, epoll (copying and splicing) where its native library loads,
+ * with the event-loop handler the proxy uses.
+ */
 enum TestTransport {
-    NIO(() -> true, NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class, Relay.NO_SPLICE),
-    EPOLL(Epoll::isAvailable, EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class,
-            Relay.NO_SPLICE),
+    NIO(() -> true, NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class, RelaySettings.NO_SPLICE),
+    EPOLL(Epoll::isAvailable, ProxyEpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class,
+            RelaySettings.NO_SPLICE),
     /** Epoll with the splice(2) relay from the 100,000th byte of each direction: a switch in mid-stream. */
-    EPOLL_SPLICE(Epoll::isAvailable, EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class,
+    EPOLL_SPLICE(Epoll::isAvailable, ProxyEpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class,
             100_000);
 
     private final BooleanSupplier available;

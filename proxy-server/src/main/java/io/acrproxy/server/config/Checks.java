@@ -79,6 +79,17 @@ final class Checks {
         return value;
     }
 
+    int notNegative(Integer value, KeyPath at, int fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        if (value < 0) {
+            problems.error(at, value + " is negative (expected: an integer of 0 or more)");
+            return fallback;
+        }
+        return value;
+    }
+
     /** @return the port, or {@code 0} when it is invalid (absent ports are the caller's business) */
     int port(int value, KeyPath at) {
         if (value < 1 || value > 65535) {

@@ -1,5 +1,6 @@
 package io.acrproxy.server.config;
 
+import io.acrproxy.core.transport.epoll.SplicePipes;
 import io.acrproxy.policy.BlobStorageSpec;
 import io.acrproxy.policy.Cloud;
 import io.acrproxy.policy.Mode;
@@ -186,9 +187,11 @@ public record ProxyConfig(
      *                         transports
      * @param spliceAfterBytes bytes a direction relays by copying before it switches: registry API calls and
      *                         idle tunnels stay below it and never pay the pipe's two file descriptors
+     * @param maxSplicePipes   pipes the splicing directions may hold at once (two file descriptors and up to 64 KiB of
+     *                         kernel memory each); a direction that finds none left goes on copying
      */
-    public record Relay(boolean splice, int spliceAfterBytes) {
-        public static final Relay DEFAULTS = new Relay(true, 1 << 20);
+    public record Relay(boolean splice, int spliceAfterBytes, int maxSplicePipes) {
+        public static final Relay DEFAULTS = new Relay(true, 1 << 20, SplicePipes.DEFAULT_MAX);
     }
 
     /** {@code timeouts:}. */

@@ -189,7 +189,8 @@ final class ServerSections {
             return d;
         }
         return new ProxyConfig.Relay(Checks.orDefault(raw.splice(), d.splice()),
-                checks.positive(raw.spliceAfterBytes(), at.key("spliceAfterBytes"), d.spliceAfterBytes()));
+                checks.positive(raw.spliceAfterBytes(), at.key("spliceAfterBytes"), d.spliceAfterBytes()),
+                checks.notNegative(raw.maxSplicePipes(), at.key("maxSplicePipes"), d.maxSplicePipes()));
     }
 
     ProxyConfig.Timeouts timeouts(WireConfig.Timeouts raw, KeyPath at) {

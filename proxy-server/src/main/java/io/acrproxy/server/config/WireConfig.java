@@ -78,6 +78,6 @@ record WireConfig(
     record Timeouts(String requestHeader, String upstreamConnect, String idle, String drain) {
     }
 
-    record Relay(Boolean splice, Integer spliceAfterBytes) {
+    record Relay(Boolean splice, Integer spliceAfterBytes, Integer maxSplicePipes) {
     }
 }

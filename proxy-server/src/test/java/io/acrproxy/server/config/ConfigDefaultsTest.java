@@ -49,7 +49,7 @@ class ConfigDefaultsTest {
         assertThat(c.auth()).isEqualTo(new ProxyConfig.Auth("acr-egress-proxy", List.of()));
         assertThat(c.auth().enabled()).isFalse();
         assertThat(c.limits()).isEqualTo(new ProxyConfig.Limits(20000, 1000, 16384));
-        assertThat(c.relay()).isEqualTo(new ProxyConfig.Relay(true, 1 << 20));
+        assertThat(c.relay()).isEqualTo(new ProxyConfig.Relay(true, 1 << 20, 1024));
         assertThat(c.timeouts()).isEqualTo(new ProxyConfig.Timeouts(
                 Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofSeconds(30)));
         assertThat(c.revokeOnReload()).isTrue();
@@ -81,8 +81,9 @@ class ConfigDefaultsTest {
                 partial("auth: {realm: corp}", ProxyConfig::auth, new ProxyConfig.Auth("corp", List.of())),
                 partial("limits: {maxConnections: 5}", ProxyConfig::limits, new ProxyConfig.Limits(5, 1000, 16384)),
                 partial("limits: {maxHeaderBytes: 8192}", ProxyConfig::limits, new ProxyConfig.Limits(20000, 1000, 8192)),
-                partial("relay: {splice: false}", ProxyConfig::relay, new ProxyConfig.Relay(false, 1 << 20)),
-                partial("relay: {spliceAfterBytes: 65536}", ProxyConfig::relay, new ProxyConfig.Relay(true, 65536)),
+                partial("relay: {splice: false}", ProxyConfig::relay, new ProxyConfig.Relay(false, 1 << 20, 1024)),
+                partial("relay: {spliceAfterBytes: 65536}", ProxyConfig::relay, new ProxyConfig.Relay(true, 65536, 1024)),
+                partial("relay: {maxSplicePipes: 0}", ProxyConfig::relay, new ProxyConfig.Relay(true, 1 << 20, 0)),
                 partial("timeouts: {idle: 1h}", ProxyConfig::timeouts, new ProxyConfig.Timeouts(
                         Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofSeconds(30))),
                 partial("blobStorage: {accounts: []}", ProxyConfig::blobStorage, BlobStorageSpec.NONE),
