@@ -1,22 +1,25 @@
 package io.acrproxy.server;
 
+import io.acrproxy.core.DataPlane;
+import io.acrproxy.core.ProxyChannelInitializer;
+import io.acrproxy.core.accept.AcceptErrorHandler;
+import io.acrproxy.core.accept.ConnectionLimits;
 import io.acrproxy.core.auth.ProxyAuthenticator;
-import io.acrproxy.core.connect.AcceptErrorHandler;
-import io.acrproxy.core.connect.ConnectionLimits;
-import io.acrproxy.core.connect.DataPlane;
-import io.acrproxy.core.connect.ProxyChannelInitializer;
 import io.acrproxy.core.dns.HostResolver;
 import io.acrproxy.core.dns.NettyHostResolver;
 import io.acrproxy.core.dns.StaticHostResolver;
+import io.acrproxy.core.inspect.InspectSettings;
 import io.acrproxy.core.observe.AccessLog;
 import io.acrproxy.core.observe.BlockedTargets;
 import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.observe.ProxyMetrics;
+import io.acrproxy.core.relay.OpenTunnels;
+import io.acrproxy.core.relay.RelaySettings;
+import io.acrproxy.core.request.RequestSettings;
 import io.acrproxy.core.transport.Transport;
-import io.acrproxy.core.tunnel.OpenTunnels;
-import io.acrproxy.core.tunnel.RelaySettings;
+import io.acrproxy.core.transport.TunnelSockets;
 import io.acrproxy.core.transport.epoll.SplicePipes;
-import io.acrproxy.core.tunnel.UpstreamConnector;
+import io.acrproxy.core.upstream.UpstreamConnector;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.policy.source.PolicyHolder;
@@ -130,16 +133,18 @@ public final class ProxyServer implements AutoCloseable {
             metrics.watch(accessLog);
             RelaySettings relay = relaySettings(config, transport);
             metrics.watch(relay.splicePipes());
-            DataPlane plane = new DataPlane(policies, resolver,
-                    new UpstreamConnector(transport, config.timeouts().upstreamConnect()),
-                    new ConnectionEvents(accessLog, metrics,
-                            new BlockedTargets(BLOCKED_TABLE_SIZE), Clock.systemUTC()),
-                    new OpenTunnels(),
+            DataPlane plane = new DataPlane(policies,
+                    new ConnectionEvents(accessLog, metrics, new BlockedTargets(BLOCKED_TABLE_SIZE), Clock.systemUTC(),
+                            System::nanoTime),
                     new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient()),
-                    authenticator(config, authExecutor), config.auth().realm(),
-                    clients, Clock.systemUTC(), System::nanoTime,
-                    config.timeouts().requestHeader(), config.limits().maxHeaderBytes(),
-                    config.sni().inspectTimeout(), config.sni().maxClientHelloBytes(), relay);
+                    clients,
+                    new RequestSettings(config.timeouts().requestHeader(), config.limits().maxHeaderBytes()),
+                    authenticator(config, authExecutor),
+                    resolver,
+                    new UpstreamConnector(transport, config.timeouts().upstreamConnect()),
+                    new InspectSettings(config.sni().inspectTimeout(), config.sni().maxClientHelloBytes()),
+                    relay,
+                    new OpenTunnels());
             Supplier<ServerBootstrap> bootstrap = () -> {
                 ServerBootstrap b = new ServerBootstrap()
                         .channel(transport.serverChannel())
@@ -147,8 +152,8 @@ public final class ProxyServer implements AutoCloseable {
                         .option(ChannelOption.AUTO_READ, false)
                         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                         // No TCP_NODELAY option: Netty sets it on every TCP channel it makes (a second setsockopt).
-                        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamConnector.WATER_MARK)
-                        .childOption(ChannelOption.RCVBUF_ALLOCATOR, UpstreamConnector.RECV_ALLOCATOR)
+                        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, TunnelSockets.WATER_MARK)
+                        .childOption(ChannelOption.RCVBUF_ALLOCATOR, TunnelSockets.RECV_ALLOCATOR)
                         .childHandler(new ProxyChannelInitializer(plane));
                 if (perLoop) {
                     b.option(transport.reusePortOption(), true);
@@ -202,7 +207,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         Map<String, String> hashes = new HashMap<>();
         config.auth().users().forEach(u -> hashes.put(u.name(), u.passwordHash()));
-        return new ProxyAuthenticator(hashes, executor);
+        return new ProxyAuthenticator(hashes, config.auth().realm(), executor);
     }
 
     private static PolicySpec withOwn(PolicySpec spec, Set<InetSocketAddress> own) {
@@ -220,12 +225,10 @@ public final class ProxyServer implements AutoCloseable {
         policies.swap(next);
         LOG.info("policy {} in force ({} mode)", next.version(), next.mode().code());
         if (revokeOnReload) {
+            // Each revoked tunnel is logged and counted when its relay ends, on its own event loop.
             int revoked = tunnels.revoke(next);
-            for (int i = 0; i < revoked; i++) {
-                events.metrics().tunnelRevoked();
-            }
             if (revoked > 0) {
-                LOG.info("revokeOnReload: closed {} open tunnel(s) that policy {} no longer allows", revoked, next.version());
+                LOG.info("revokeOnReload: closing {} open tunnel(s) that policy {} no longer allows", revoked, next.version());
             }
         }
         return next;

@@ -54,22 +54,32 @@ public final class ProxyAuthenticator {
     private final java.time.Clock clock;
 
     private final Map<String, String> hashes;
+    private final String realm;
     private final Executor verifier;
     private final PasswordHash hasher = new PasswordHash();
     private final Map<String, String> verified = new ConcurrentHashMap<>();
     /** Verified for unknown users too, so that a wrong user name takes as long as a wrong password. */
     private final String decoy;
 
-    /** @param hashes user name → {@code hash-password} output */
-    public ProxyAuthenticator(Map<String, String> hashes, Executor verifier) {
-        this(hashes, verifier, java.time.Clock.systemUTC());
+    /**
+     * @param hashes user name → {@code hash-password} output
+     * @param realm  {@code auth.realm}: the protection space these credentials belong to, named in the challenge
+     */
+    public ProxyAuthenticator(Map<String, String> hashes, String realm, Executor verifier) {
+        this(hashes, realm, verifier, java.time.Clock.systemUTC());
     }
 
-    public ProxyAuthenticator(Map<String, String> hashes, Executor verifier, java.time.Clock clock) {
+    public ProxyAuthenticator(Map<String, String> hashes, String realm, Executor verifier, java.time.Clock clock) {
         this.clock = clock;
+        this.realm = java.util.Objects.requireNonNull(realm, "realm");
         this.hashes = Map.copyOf(hashes);
         this.verifier = verifier;
         this.decoy = hasher.hash("decoy".toCharArray());
+    }
+
+    /** The realm of the {@code 407} challenge ({@code auth.realm}). */
+    public String realm() {
+        return realm;
     }
 
     /** Checks a {@code Proxy-Authorization} value ({@code null} when absent); completes on {@code loop}. */

@@ -1,10 +1,9 @@
 package io.acrproxy.core.observe;
 
-import io.acrproxy.policy.Reason;
 import io.acrproxy.policy.host.Authority;
-import io.acrproxy.policy.host.InvalidHostException;
 import io.acrproxy.policy.host.IpLiteral;
 import java.time.Clock;
+import java.util.function.LongSupplier;
 
 /**
  * Where a connection's outcome goes: metrics when it is decided, and the access log, byte counts and
@@ -15,12 +14,29 @@ public final class ConnectionEvents {
     private final ProxyMetrics metrics;
     private final BlockedTargets blocked;
     private final Clock clock;
+    private final LongSupplier nanoClock;
 
-    public ConnectionEvents(AccessLog accessLog, ProxyMetrics metrics, BlockedTargets blocked, Clock clock) {
+    /**
+     * @param clock     wall time, for the access log's {@code ts} and {@code /blocked}
+     * @param nanoClock monotonic time, for durations
+     */
+    public ConnectionEvents(AccessLog accessLog, ProxyMetrics metrics, BlockedTargets blocked, Clock clock,
+            LongSupplier nanoClock) {
         this.accessLog = accessLog;
         this.metrics = metrics;
         this.blocked = blocked;
         this.clock = clock;
+        this.nanoClock = nanoClock;
+    }
+
+    /** The record of a new client connection from {@code client} ({@code address:port}). */
+    public TunnelRecord newRecord(String client) {
+        return new TunnelRecord(clock.instant(), nanoClock.getAsLong()).client(client);
+    }
+
+    /** Now, on the monotonic clock, for measuring durations. */
+    public long nanoTime() {
+        return nanoClock.getAsLong();
     }
 
     public ProxyMetrics metrics() {
@@ -85,16 +101,15 @@ public final class ConnectionEvents {
         accessLog.write(r);
     }
 
+    /**
+     * Lists a refused CONNECT target in {@code /blocked}. Requests without a parsed target (plain HTTP, a malformed
+     * request, refusals before the head) are counted but not listed.
+     */
     private void block(TunnelRecord r, boolean wouldDeny) {
-        if (r.target == null || r.reason == Reason.MALFORMED_REQUEST) {
-            return;
-        }
-        try {
-            Authority a = Authority.parse(r.target);
+        Authority a = r.authority;
+        if (a != null) {
             String host = a.host() instanceof IpLiteral ip ? ip.text() : a.host().text();
             blocked.record(host, a.port(), r.reason.code(), wouldDeny, r.client, clock.instant());
-        } catch (InvalidHostException e) {
-            // Plain-HTTP requests carry a URL, not host:port; they are counted, but not listed as a target.
         }
     }
 }

@@ -2,6 +2,7 @@ package io.acrproxy.core.observe;
 
 import io.acrproxy.policy.Decision;
 import io.acrproxy.policy.Reason;
+import io.acrproxy.policy.host.Authority;
 import java.time.Instant;
 
 /**
@@ -15,6 +16,8 @@ public final class TunnelRecord {
     String user;
     String method;
     String target;
+    /** The CONNECT target once it parsed: what {@code /blocked} lists. */
+    Authority authority;
     String sni;
     String decision = "deny";
     Reason reason;
@@ -37,6 +40,7 @@ public final class TunnelRecord {
     public TunnelRecord user(String v) { user = v; return this; }
     public TunnelRecord method(String v) { method = v; return this; }
     public TunnelRecord target(String v) { target = v; return this; }
+    public TunnelRecord authority(Authority v) { authority = v; return this; }
     public TunnelRecord sni(String v) { sni = v; return this; }
     public TunnelRecord upstream(String v) { upstream = v; return this; }
     public TunnelRecord policyVersion(String v) { policyVersion = v; return this; }

@@ -79,6 +79,17 @@ final class Checks {
         return value;
     }
 
+    int between(Integer value, KeyPath at, int fallback, int min, int max) {
+        if (value == null) {
+            return fallback;
+        }
+        if (value < min || value > max) {
+            problems.error(at, value + " is out of range (expected: an integer from " + min + " to " + max + ")");
+            return fallback;
+        }
+        return value;
+    }
+
     int notNegative(Integer value, KeyPath at, int fallback) {
         if (value == null) {
             return fallback;

@@ -1,6 +1,7 @@
 package io.acrproxy.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.acrproxy.core.inspect.InspectSettings;
 import io.acrproxy.policy.host.HostName;
 import io.acrproxy.policy.host.InvalidHostException;
 import io.acrproxy.policy.net.Cidr;
@@ -62,7 +63,8 @@ final class ServerSections {
         return new ProxyConfig.Sni(
                 Checks.orDefault(raw.required(), d.required()),
                 checks.value(raw.inspectTimeout(), at.key("inspectTimeout"), d.inspectTimeout(), Durations::parse),
-                checks.positive(raw.maxClientHelloBytes(), at.key("maxClientHelloBytes"), d.maxClientHelloBytes()));
+                checks.between(raw.maxClientHelloBytes(), at.key("maxClientHelloBytes"), d.maxClientHelloBytes(),
+                        InspectSettings.MIN_BYTES, InspectSettings.MAX_BYTES));
     }
 
     ProxyConfig.Destinations destinations(WireConfig.Destinations raw, KeyPath at) {

@@ -119,6 +119,9 @@ class ConfigErrorMessagesTest {
             ports: [443, 70000]          | ports[1]: 70000 is not a port (expected: 1-65535)
 
             # sni, durations
+            sni: {maxClientHelloBytes: 10}        | sni.maxClientHelloBytes: 10 is out of range (expected: an integer from 64 to 16777216)
+            sni: {maxClientHelloBytes: 20000000}  | sni.maxClientHelloBytes: 20000000 is out of range (expected: an integer from 64 to 16777216)
+            relay: {maxSplicePipes: -1}           | relay.maxSplicePipes: -1 is negative (expected: an integer of 0 or more)
             sni: {inspectTimeout: 10}    | sni.inspectTimeout: "10" is not a duration (expected: a whole number and a unit: ms, s, m or h, e.g. 10s)
             sni: {inspectTimeout: 1.5s}  | sni.inspectTimeout: "1.5s" is not a duration (expected: a whole number and a unit: ms, s, m or h, e.g. 10s)
             sni: {inspectTimeout: 10 s}  | sni.inspectTimeout: "10 s" is not a duration (expected: a whole number and a unit: ms, s, m or h, e.g. 10s)
@@ -128,7 +131,7 @@ class ConfigErrorMessagesTest {
             sni: {inspectTimeout: -5s}   | sni.inspectTimeout: "-5s" is not a duration (expected: a whole number and a unit: ms, s, m or h, e.g. 10s)
             sni: {inspectTimeout: 1234567890s} | sni.inspectTimeout: "1234567890s" is not a duration (expected: a whole number and a unit: ms, s, m or h, e.g. 10s)
             sni: {inspectTimeout: 0s}    | sni.inspectTimeout: "0s" is not positive (expected: a duration above zero, e.g. 10s)
-            sni: {maxClientHelloBytes: 0} | sni.maxClientHelloBytes: 0 is not positive (expected: an integer above 0)
+            sni: {maxClientHelloBytes: 0} | sni.maxClientHelloBytes: 0 is out of range (expected: an integer from 64 to 16777216)
 
             # serviceTags
             serviceTags: {source: 'http://example.com/t.json', tags: [Storage]} | serviceTags.source: "http://example.com/t.json" is a plain http URL (expected: a file path or an https:// URL)

@@ -1,0 +1,53 @@
+package io.acrproxy.core;
+
+import io.acrproxy.core.accept.AdmissionHandler;
+import io.acrproxy.core.auth.ProxyAuthHandler;
+import io.acrproxy.core.connection.ClientConnection;
+import io.acrproxy.core.connection.UnexpectedErrorHandler;
+import io.acrproxy.core.decide.DecisionHandler;
+import io.acrproxy.core.inspect.ClientHelloStage;
+import io.acrproxy.core.relay.RelayStage;
+import io.acrproxy.core.request.RequestHeadDecoder;
+import io.acrproxy.core.request.RequestHeadHandler;
+import io.acrproxy.core.upstream.UpstreamHandler;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+
+/**
+ * Each accepted client connection starts with one handler per stage of design §2, in order:
+ *
+ * <pre>
+ * admission → head (decoder) → request → [auth] → decide → upstream → errors
+ *   stage 1       stage 2        stage 2   stage 3  stages 4–5  stage 6
+ * </pre>
+ *
+ * Admission leaves once the connection is admitted. After the {@code 200} the ClientHello inspector (stage 7) takes
+ * the place of the request stages, and an accepted tunnel's relay handler (stage 8) takes its place in turn; see
+ * {@link ClientHelloStage}. Every stage records into the connection's one {@link ClientConnection}.
+ */
+public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
+    private final DataPlane plane;
+    private final RelayStage relay;
+
+    public ProxyChannelInitializer(DataPlane plane) {
+        this.plane = plane;
+        this.relay = new RelayStage(plane.relay(), plane.tunnels());
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ClientConnection connection = new ClientConnection(ch, plane.events());
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("admission", new AdmissionHandler(connection, plane.policies(), plane.limits(), plane.clients()));
+        p.addLast(RequestHeadDecoder.NAME, RequestHeadHandler.newDecoder(plane.request()));
+        p.addLast(RequestHeadHandler.NAME, new RequestHeadHandler(connection, plane.request()));
+        if (plane.authenticator() != null) {
+            p.addLast(ProxyAuthHandler.NAME, new ProxyAuthHandler(connection, plane.authenticator()));
+        }
+        p.addLast(DecisionHandler.NAME, new DecisionHandler(connection, plane.policies()));
+        p.addLast(UpstreamHandler.NAME, new UpstreamHandler(connection, plane.resolver(), plane.connector(),
+                new ClientHelloStage(connection, plane.inspect(), relay)));
+        p.addLast(UnexpectedErrorHandler.NAME, new UnexpectedErrorHandler(connection));
+    }
+}

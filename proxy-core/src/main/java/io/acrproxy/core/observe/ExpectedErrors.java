@@ -1,0 +1,38 @@
+package io.acrproxy.core.observe;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.util.regex.Pattern;
+
+/**
+ * Tells the network's ordinary endings (a peer that resets, a pipe that breaks, a channel already closed)
+ * from errors worth a log line. A registry client that gives up mid-layer resets its connection; that is
+ * a counter, not a stack trace (ARCHITECTURE.md: "expected network errors are quiet").
+ */
+public final class ExpectedErrors {
+    /**
+     * The JDK (NIO) and Netty's native transports (epoll, io_uring) report ECONNRESET, EPIPE and
+     * ECONNABORTED as plain {@link IOException}s whose message carries the strerror text, e.g.
+     * "Connection reset by peer" or "writevAddresses(..) failed: Broken pipe"; the message is all there is.
+     */
+    private static final Pattern EXPECTED_MESSAGE =
+            Pattern.compile("connection reset|broken pipe|connection aborted", Pattern.CASE_INSENSITIVE);
+    /** Causes nest a level or two (a ClosedChannelException wrapping the write error); cycles are possible. */
+    private static final int MAX_DEPTH = 8;
+
+    private ExpectedErrors() {
+    }
+
+    public static boolean isExpected(Throwable error) {
+        Throwable t = error;
+        for (int depth = 0; t != null && depth < MAX_DEPTH; depth++, t = t.getCause()) {
+            if (t instanceof ClosedChannelException) {
+                return true;
+            }
+            if (t instanceof IOException && t.getMessage() != null && EXPECTED_MESSAGE.matcher(t.getMessage()).find()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,65 @@
+package io.acrproxy.core.relay;
+
+import io.acrproxy.policy.Decision;
+import io.acrproxy.policy.Policy;
+import io.acrproxy.policy.host.Authority;
+import io.netty.channel.Channel;
+import java.net.InetAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The tunnels that are relaying, with what allowed them: target, upstream address and the ClientHello's
+ * server name. After a policy reload, {@link #revoke} closes those the new policy no longer allows
+ * ({@code revokeOnReload}, design §6.6) and leaves every other tunnel untouched.
+ */
+public final class OpenTunnels {
+    /** One relaying tunnel. */
+    public record Tunnel(Relay relay, Authority target, InetAddress upstream, String sni) {
+        Channel client() {
+            return relay.client();
+        }
+    }
+
+    private final Set<Tunnel> tunnels = ConcurrentHashMap.newKeySet();
+
+    /** Tracks {@code t} until its client channel closes. */
+    public void add(Tunnel t) {
+        tunnels.add(t);
+        t.client().closeFuture().addListener(f -> tunnels.remove(t));
+    }
+
+    public int size() {
+        return tunnels.size();
+    }
+
+    /**
+     * Revokes ({@link Relay#revoke}) every tunnel whose target, upstream address or server name {@code policy} would
+     * refuse now; each is logged and counted as a revocation when its relay ends, on its own event loop. Thread-safe.
+     *
+     * @return how many were closed
+     */
+    public int revoke(Policy policy) {
+        int revoked = 0;
+        for (Tunnel t : tunnels) {
+            if (!stillAllowed(policy, t)) {
+                t.relay().revoke("policy " + policy.version() + " no longer allows it");
+                tunnels.remove(t);
+                revoked++;
+            }
+        }
+        return revoked;
+    }
+
+    static boolean stillAllowed(Policy policy, Tunnel t) {
+        Decision target = policy.decide(t.target());
+        if (!target.permits()) {
+            return false;
+        }
+        if (!policy.decideResolved(t.target(), t.upstream()).permits()) {
+            return false;
+        }
+        // An IP-literal tunnel was allowed by its server name (SPEC 6.4); a name tunnel's SNI equals its host.
+        return !t.target().isIpLiteral() || policy.decideSni(t.target(), t.sni()).permits();
+    }
+}

@@ -1,0 +1,61 @@
+package io.acrproxy.core.relay;
+
+import io.acrproxy.core.connection.ClientConnection;
+import io.acrproxy.core.observe.ConnectionEvents;
+import io.acrproxy.core.observe.TunnelRecord;
+import io.acrproxy.policy.host.Authority;
+import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stage 8 of a connection (design §8): relays an accepted tunnel, keeps it in {@link OpenTunnels} for
+ * {@code revokeOnReload} while it lasts, and records how it ended: byte counts and the access-log line for every
+ * tunnel, a log line and a count for a revocation, a warning with the cause for an unexpected error.
+ */
+public final class RelayStage {
+    private static final Logger LOG = LoggerFactory.getLogger(RelayStage.class);
+
+    private final RelaySettings settings;
+    private final OpenTunnels tunnels;
+
+    public RelayStage(RelaySettings settings, OpenTunnels tunnels) {
+        this.settings = settings;
+        this.tunnels = tunnels;
+    }
+
+    public RelaySettings settings() {
+        return settings;
+    }
+
+    /**
+     * Starts relaying between the connection's channel and {@code upstream}, which share an event loop; call on it.
+     *
+     * @param target the CONNECT target, and {@code sni} the server name of the accepted ClientHello: what a reload
+     *               checks again
+     */
+    public void start(ClientConnection connection, Channel upstream, Authority target, String sni) {
+        ConnectionEvents events = connection.events();
+        TunnelRecord record = connection.record();
+        events.tunnelStarted(record);
+        Relay relay = Relay.start(connection.channel(), upstream, null, settings, result -> ended(connection, target, result));
+        tunnels.add(new OpenTunnels.Tunnel(relay, target, ((InetSocketAddress) upstream.remoteAddress()).getAddress(), sni));
+    }
+
+    private static void ended(ClientConnection connection, Authority target, RelayResult result) {
+        ConnectionEvents events = connection.events();
+        switch (result.outcome()) {
+            case REVOKED -> {
+                events.metrics().tunnelRevoked();
+                LOG.info("revokeOnReload: closed the tunnel {} to {}: {}", connection.record(), target, result.reason());
+            }
+            case UNEXPECTED_ERROR -> LOG.warn("tunnel {} to {} failed on its {} side after {} bytes up, {} down",
+                    connection.record(), target, result.side(), result.bytesUpstream(), result.bytesDownstream(),
+                    result.cause());
+            default -> { }
+        }
+        events.tunnelEnded(connection.record(), result.bytesUpstream(), result.bytesDownstream(), result.duration().toNanos());
+        events.closed(connection.record());
+    }
+}
