@@ -1,8 +1,8 @@
 package io.acrproxy.bench;
 
-import io.acrproxy.core.tunnel.ClientHelloInspector;
-import io.acrproxy.core.tunnel.ClientHelloListener;
-import io.acrproxy.core.tunnel.ClientHelloParser;
+import io.acrproxy.core.inspect.ClientHelloInspector;
+import io.acrproxy.core.inspect.ClientHelloListener;
+import io.acrproxy.core.inspect.ClientHelloParser;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.policy.RegistrySpec;
@@ -73,7 +73,7 @@ public class ClientHelloBenchmark {
                 .build());
         target = Authority.parse(SNI + ":443");
         channel = new EmbeddedChannel(new ReleaseEverything());
-        if (!(ClientHelloParser.parse(body) instanceof io.acrproxy.core.tunnel.ClientHelloInfo info) || !SNI.equals(info.serverName())) {
+        if (!(ClientHelloParser.parse(body) instanceof io.acrproxy.core.inspect.ClientHelloInfo info) || !SNI.equals(info.serverName())) {
             throw new IllegalStateException("the benchmark's hello does not parse: " + ClientHelloParser.parse(body));
         }
         inspect();
