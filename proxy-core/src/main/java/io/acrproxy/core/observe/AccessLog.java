@@ -61,7 +61,7 @@ public final class AccessLog implements AutoCloseable {
      * @param enabled  false when nobody would read the lines (the logger is off): then nothing is queued
      * @param sink     receives each line, on the log's own thread
      */
-    AccessLog(LongSupplier nanoClock, int capacity, BooleanSupplier enabled, Consumer<String> sink) {
+    public AccessLog(LongSupplier nanoClock, int capacity, BooleanSupplier enabled, Consumer<String> sink) {
         this.nanoClock = nanoClock;
         this.enabled = enabled;
         this.sink = sink;

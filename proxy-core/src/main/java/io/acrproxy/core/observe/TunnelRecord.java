@@ -86,6 +86,34 @@ public final class TunnelRecord {
         return reason;
     }
 
+    public String rule() {
+        return rule;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String method() {
+        return method;
+    }
+
+    public String target() {
+        return target;
+    }
+
+    public String sni() {
+        return sni;
+    }
+
+    public String upstream() {
+        return upstream;
+    }
+
+    public String policyVersion() {
+        return policyVersion;
+    }
+
     public String decisionCode() {
         return decision;
     }

@@ -29,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * TCP_NODELAY is Netty's default for TCP channels on every transport (it sets it when the channel is made),
  * so it is not set again here: that was a second setsockopt per connection.
  */
-public final class UpstreamConnector {
+public final class UpstreamConnector implements Connector {
     /** Bootstrap wants a handler; the relay adds its own later. Shared by every upstream channel. */
     private static final ChannelHandler NO_HANDLER = new NoHandler();
 
@@ -46,7 +46,7 @@ public final class UpstreamConnector {
         this.connectTimeout = connectTimeout;
     }
 
-    /** Succeeds with the connected channel, or fails with a {@link ConnectFailure} naming the reason. */
+    @Override
     public Future<Channel> connect(EventLoop loop, List<InetSocketAddress> addresses) {
         Promise<Channel> promise = loop.newPromise();
         attempt(bootstraps.computeIfAbsent(loop, this::bootstrap), addresses, 0, promise, null);

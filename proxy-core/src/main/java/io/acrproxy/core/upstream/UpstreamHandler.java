@@ -45,10 +45,10 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     private final ClientConnection connection;
     private final HostResolver resolver;
-    private final UpstreamConnector connector;
+    private final Connector connector;
     private final Connected next;
 
-    public UpstreamHandler(ClientConnection connection, HostResolver resolver, UpstreamConnector connector,
+    public UpstreamHandler(ClientConnection connection, HostResolver resolver, Connector connector,
             Connected next) {
         this.connection = connection;
         this.resolver = resolver;

@@ -1,0 +1,80 @@
+package io.acrproxy.core.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.acrproxy.core.connection.ClientConnection;
+import io.acrproxy.core.testing.ClientChannel;
+import io.acrproxy.core.testing.TestEvents;
+import io.acrproxy.policy.Policy;
+import io.acrproxy.policy.PolicySpec;
+import io.acrproxy.policy.RegistrySpec;
+import io.acrproxy.policy.host.Authority;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Stage 8's bookkeeping: a tunnel is tracked while it relays, and a revocation is counted and logged as one. */
+class RelayStageTest {
+    private final TestEvents events = new TestEvents();
+    private final OpenTunnels tunnels = new OpenTunnels();
+    private final RelayStage stage = new RelayStage(RelaySettings.copying(Duration.ofMinutes(1)), tunnels);
+    private final ClientChannel client = ClientChannel.from("10.0.0.7");
+    private final ClientChannel upstream = ClientChannel.from("20.1.2.3");
+    private final ClientConnection connection = new ClientConnection(client, events.events);
+
+    @AfterEach
+    void close() {
+        client.finishAndReleaseAll();
+        upstream.finishAndReleaseAll();
+        events.close();
+    }
+
+    private void relay(String target) {
+        client.start();
+        upstream.start();
+        connection.opened();
+        connection.tunnelStarted();
+        stage.start(connection, upstream, Authority.parse(target), Authority.parse(target).host().text());
+    }
+
+    private double revoked() {
+        return events.registry.get("acrproxy.tunnels.revoked").counter().count();
+    }
+
+    @Test
+    void aTunnelThePolicyNoLongerAllowsIsRevokedCountedAndLogged() {
+        relay("myreg.azurecr.io:443");
+        assertThat(tunnels.size()).isEqualTo(1);
+
+        int revoking = tunnels.revoke(Policy.compile(PolicySpec.builder().registries(RegistrySpec.named("otherreg")).build()));
+
+        assertThat(revoking).isEqualTo(1);
+        assertThat(client.isOpen()).isFalse();
+        assertThat(upstream.isOpen()).isFalse();
+        assertThat(revoked()).isEqualTo(1);
+        assertThat(tunnels.size()).isZero();
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.accessLines.size() == 1);
+    }
+
+    @Test
+    void aTunnelThePolicyStillAllowsIsLeftAlone() {
+        relay("myreg.azurecr.io:443");
+
+        int revoking = tunnels.revoke(Policy.compile(PolicySpec.builder().registries(RegistrySpec.named("myreg")).build()));
+
+        assertThat(revoking).isZero();
+        assertThat(client.isOpen()).isTrue();
+        assertThat(revoked()).isZero();
+    }
+
+    @Test
+    void aTunnelThatEndsByItselfIsNotCountedAsRevoked() {
+        relay("myreg.azurecr.io:443");
+
+        client.close();
+
+        assertThat(revoked()).isZero();
+        assertThat(tunnels.size()).isZero();
+    }
+}
