@@ -216,6 +216,11 @@ public final class Relay {
         return handler(side).isSpliced();
     }
 
+    /** Bytes read from {@code side} that went through the JVM (all of them unless it was spliced). */
+    long bytesCopied(Side side) {
+        return handler(side).bytesRead() - handler(side).bytesSpliced();
+    }
+
     /** True while {@code side}'s spliced input waits for the other side to take the pipe's bytes. */
     boolean isSpliceWaitingForPeer(Side side) {
         return handler(side).isSpliceWaitingForPeer();

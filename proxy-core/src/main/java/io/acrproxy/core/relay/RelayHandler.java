@@ -29,6 +29,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter implements Splicer
     private final Channel channel;
     private RelayHandler peer;
     private long bytesRead;
+    private long bytesSpliced;
     private boolean inputDone;
     private boolean outputDone;
     /** Bytes read before this direction switches to splice(2); negative: never. */
@@ -141,7 +142,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter implements Splicer
         out.write(msg, out.voidPromise());
         if (!out.isWritable()) {
             // Stop reading until the peer drains below its low water mark: memory per tunnel stays bounded
-            // by the peer's write-buffer high water mark plus one read, whatever the two speeds (SPEC §8).
+            // by the peer's write-buffer high water mark plus one read, whatever the two speeds (design §8).
             channel.config().setAutoRead(false);
         }
     }
@@ -181,9 +182,15 @@ final class RelayHandler extends ChannelInboundHandlerAdapter implements Splicer
         return splicer != null && splicer.isWaitingForTarget();
     }
 
+    /** Bytes of {@link #bytesRead()} that went by splice(2) rather than through the JVM. */
+    long bytesSpliced() {
+        return bytesSpliced;
+    }
+
     @Override
     public void spliced(long bytes) {
         bytesRead += bytes;
+        bytesSpliced += bytes;
         if (!relay.isEnded()) {
             relay.active();
         }

@@ -18,18 +18,39 @@ import io.netty.channel.epoll.EpollIoOps;
  * <p>{@code EPOLLET} alone asks for no event, so epoll reports nothing but hang-up and error, and those edge-triggered,
  * once: the endless wake-ups that made Netty remove such descriptors (netty/netty#16683) cannot happen, and the
  * descriptor stays in epoll, so the next interest is a valid {@code EPOLL_CTL_MOD}. Netty ignores a lone hang-up and
- * handles an error as a failed read, as for any other channel. Costs nothing measurable: the same one
- * {@code epoll_ctl} call as Netty's {@code EPOLL_CTL_DEL}.
+ * handles an error as a failed read, as for any other channel. Costs one {@code epoll_ctl} per such channel: the
+ * {@code EPOLL_CTL_DEL} Netty makes when the channel closes, which a descriptor already out of epoll would not need.
+ *
+ * <p>Submissions come from the channel's event loop (Netty sets interest there), so the fields need no lock.
  */
 final class KeptInEpollRegistration implements IoRegistration {
     private static final EpollIoOps NO_EVENTS = EpollIoOps.EPOLLET;
 
     private final IoRegistration netty;
     /** True once a non-empty set has been submitted: Netty's registration is then in epoll. */
-    private volatile boolean added;
+    private boolean added;
+    /** The interest set the channel asked for last. */
+    private EpollIoOps requested = EpollIoOps.NONE;
+    /** While a {@link Splicer} reads the channel, the peer's FIN is seen as an input event (see {@link #maskPeerShutdown}). */
+    private boolean peerShutdownMasked;
 
     KeptInEpollRegistration(IoRegistration netty) {
         this.netty = netty;
+    }
+
+    /**
+     * Leaves {@code EPOLLRDHUP} out of the interest set while {@code mask} is true. A spliced input must see its EOF
+     * as an input event: Netty's answer to {@code EPOLLRDHUP} is its own read loop reading the socket to its end,
+     * which would copy what the socket still holds instead of splicing it; and the condition stays reported (epoll is
+     * level-triggered) while the splicer waits for the target, so it could not simply be ignored. Event loop only.
+     */
+    void maskPeerShutdown(boolean mask) {
+        if (peerShutdownMasked != mask) {
+            peerShutdownMasked = mask;
+            if (requested.contains(EpollIoOps.EPOLLRDHUP) && netty.isValid()) {
+                submitEffective();
+            }
+        }
     }
 
     @Override
@@ -39,8 +60,13 @@ final class KeptInEpollRegistration implements IoRegistration {
 
     @Override
     public long submit(IoOps ops) {
-        EpollIoOps epollOps = (EpollIoOps) ops;
-        if (epollOps.value() == 0) {
+        requested = (EpollIoOps) ops;
+        return submitEffective();
+    }
+
+    private long submitEffective() {
+        EpollIoOps ops = peerShutdownMasked ? requested.without(EpollIoOps.EPOLLRDHUP) : requested;
+        if (ops.value() == 0) {
             // Before the first ADD an empty set is Netty's no-op ("not added yet"); after it, never a DEL.
             return added ? netty.submit(NO_EVENTS) : netty.submit(ops);
         }

@@ -96,7 +96,9 @@ public final class ProxyEpollIoHandler implements IoHandler {
         SpliceableHandle wrapped = new SpliceableHandle(epollHandle, () -> handles.remove(handle));
         handles.put(handle, wrapped);
         try {
-            return new KeptInEpollRegistration(netty.register(wrapped));
+            KeptInEpollRegistration registration = new KeptInEpollRegistration(netty.register(wrapped));
+            wrapped.registered(registration);
+            return registration;
         } catch (Exception | Error e) {
             handles.remove(handle);
             throw e;

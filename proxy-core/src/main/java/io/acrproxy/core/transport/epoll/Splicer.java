@@ -28,8 +28,9 @@ import java.io.IOException;
  *       the source does not read ({@link Listener#readingBlocked} turns auto-read off; epoll is level-triggered in
  *       Netty 4.2, so no byte is missed) and reads again when the region has gone out. Memory per direction is the
  *       pipe, in the kernel.</li>
- *   <li>The end: the peer's FIN and errors go to Netty's read loop ({@link SpliceableHandle}); a failed splice from
- *       the source is fired as an exception and closes the source, as a failed read would.</li>
+ *   <li>The end: the EOF and errors go to Netty's read loop ({@link SpliceableHandle}), which reads them and fires the
+ *       usual events; a failed splice from the source is fired as an exception and closes the source, as a failed
+ *       read would. Everything before the EOF is spliced: none of it is left for a copying read.</li>
  * </ul>
  *
  * <p>Event loop only: both channels must share one loop.
@@ -53,6 +54,7 @@ public final class Splicer {
     private static final int MAX_SPLICES_PER_PASS = 16;
 
     private final Channel source;
+    private final SpliceableHandle handle;
     private final Channel target;
     private final SplicePipes pipes;
     private final Listener listener;
@@ -66,9 +68,10 @@ public final class Splicer {
     private boolean readingDone;
     private boolean pipeClosed;
 
-    private Splicer(AbstractEpollStreamChannel source, AbstractEpollStreamChannel target, SplicePipes pipes,
-            Listener listener) throws IOException {
+    private Splicer(AbstractEpollStreamChannel source, AbstractEpollStreamChannel target, SpliceableHandle handle,
+            SplicePipes pipes, Listener listener) throws IOException {
         this.source = source;
+        this.handle = handle;
         this.target = target;
         this.pipes = pipes;
         this.listener = listener;
@@ -99,7 +102,7 @@ public final class Splicer {
         if (handle == null || !source.isActive()) {
             return null;
         }
-        Splicer splicer = new Splicer(in, out, pipes, listener);
+        Splicer splicer = new Splicer(in, out, handle, pipes, listener);
         handle.readBy(splicer);
         source.closeFuture().addListener(f -> splicer.readingDone());
         return splicer;
@@ -114,23 +117,32 @@ public final class Splicer {
         return readingDone;
     }
 
-    /** The source's input event, while it is spliced. */
-    void read() {
+    /**
+     * The source's input event, while it is spliced.
+     *
+     * @return false when the input is at its end: the event goes on to Netty's read loop, which reads the EOF
+     */
+    boolean read() {
         if (readingDone || !source.isActive()) {
-            return;
+            return false;
         }
         if (regionQueued) {
             listener.readingBlocked(); // an event from the same epoll_wait batch, or reading was turned on too early
-            return;
+            return true;
         }
         long moved = 0;
         try {
             for (int i = 0; i < MAX_SPLICES_PER_PASS && source.config().isAutoRead(); i++) {
                 int n = Native.splice(sourceFd, -1, pipe[1].intValue(), -1, SPLICE_LEN);
                 if (n == 0) {
-                    // Nothing there now (EAGAIN), or the EOF before its EPOLLRDHUP was reported: the next epoll_wait
-                    // reports EPOLLRDHUP, which goes to Netty's read loop.
-                    break;
+                    if (i == 0) {
+                        // Readable, yet nothing to splice: the EOF (Netty's splice reports both EOF and EAGAIN as 0,
+                        // but a level-triggered EPOLLIN on a socket only this splicer reads means there is something).
+                        // Were it anything else, Netty's read loop would read it as any read loop does.
+                        readingDone();
+                        return false;
+                    }
+                    break; // nothing more for now (EAGAIN)
                 }
                 moved += n;
                 queue(n);
@@ -142,9 +154,10 @@ public final class Splicer {
             report(moved);
             source.pipeline().fireExceptionCaught(e);
             source.close();
-            return;
+            return true;
         }
         report(moved);
+        return true;
     }
 
     private void queue(int bytes) {
@@ -176,9 +189,12 @@ public final class Splicer {
         }
     }
 
-    /** Splicing is over for this direction (source closed, its FIN or an error went to Netty, or the target failed). */
+    /** Splicing is over for this direction (its EOF or an error went to Netty, the source closed, the target failed). */
     void readingDone() {
-        readingDone = true;
+        if (!readingDone) {
+            readingDone = true;
+            handle.splicingEnded();
+        }
         if (!regionQueued) {
             closePipe();
         }

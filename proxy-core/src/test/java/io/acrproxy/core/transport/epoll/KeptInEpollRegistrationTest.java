@@ -50,4 +50,18 @@ class KeptInEpollRegistrationTest {
         assertThat(submitted).containsExactly(EpollIoOps.EPOLLRDHUP.value() | EpollIoOps.EPOLLIN.value(),
                 EpollIoOps.EPOLLET.value(), EpollIoOps.EPOLLOUT.value());
     }
+
+    @Test
+    void whileASplicerReadsThePeersFinIsNotAskedForSoItsEofArrivesAsInput() {
+        EpollIoOps reading = EpollIoOps.EPOLLRDHUP.with(EpollIoOps.EPOLLIN);
+        registration.submit(reading);
+
+        registration.maskPeerShutdown(true);
+        registration.submit(EpollIoOps.EPOLLRDHUP); // reading paused while a pipeful is queued
+        registration.submit(reading);
+        registration.maskPeerShutdown(false);
+
+        assertThat(submitted).containsExactly(reading.value(), EpollIoOps.EPOLLIN.value(), EpollIoOps.EPOLLET.value(),
+                EpollIoOps.EPOLLIN.value(), reading.value());
+    }
 }
