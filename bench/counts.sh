@@ -2,7 +2,10 @@
 # Per-tunnel counts for the set-up path of this proxy: Throwables created (by class), bytes allocated and
 # system calls, each divided by the number of tunnels that closed during the measurement.
 #
-#   bench/counts.sh [--secs S] [--warmup S] [--no-strace] [--out DIR] [--jvm-opts "FLAGS"]
+#   bench/counts.sh [--secs S] [--warmup S] [--no-strace] [--perf] [--out DIR] [--jvm-opts "FLAGS"]
+#
+# --perf adds a CPU profile of the same workload with perf (Debian's linux-perf): the share of the proxy's samples
+# in the kernel, the JVM, libc and JIT-compiled Java (named through `jcmd Compiler.perfmap`), and the top symbols.
 #
 # Counts, not timings: they hardly move when the machine is busy, so they can be compared across commits
 # on a shared machine where bench/run.sh's rates and CPU figures cannot. The workload is bench/run.sh's
@@ -19,6 +22,7 @@ ROOT="$(cd "$HERE/.." && pwd)"
 SECS=3
 WARMUP=15
 STRACE=1
+PERF=0
 OUT=""
 JVM_OPTS="$BENCH_JVM_OPTS_DEFAULT"
 while [ $# -gt 0 ]; do
@@ -26,6 +30,7 @@ while [ $# -gt 0 ]; do
         --secs) SECS="$2"; shift ;;
         --warmup) WARMUP="$2"; shift ;;
         --no-strace) STRACE=0 ;;
+        --perf) PERF=1 ;;
         --out) OUT="$2"; shift ;;
         --jvm-opts) JVM_OPTS="$2"; shift ;;
         -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -138,5 +143,35 @@ if [ "$STRACE" = 1 ]; then
             t="$tunnels" "$WORK/strace.txt" | sort -rn | head -25
     } | tee -a "$OUT/counts.txt"
     cp "$WORK/strace.txt" "$OUT/strace.txt"
+fi
+if [ "$PERF" = 1 ]; then
+    command -v perf > /dev/null || { echo "counts.sh: perf missing (apt-get install linux-perf)" >&2; exit 1; }
+    echo >&2
+    echo "measuring: ${SECS} s of set-ups under perf record" >&2
+    perf record -F 2999 -g -p "$PROXY_PID" -o "$WORK/perf.data" 2> "$WORK/perf.err" &
+    PERF_PID=$!
+    sleep 1
+    setup "$SECS" > "$OUT/setup-perf.txt"
+    kill -INT "$PERF_PID"
+    wait "$PERF_PID" || true
+    # Names for the JIT-compiled code, written to /tmp/perf-<pid>.map, where perf report looks for them.
+    jcmd "$PROXY_PID" Compiler.perfmap > /dev/null
+    {
+        echo
+        echo "== where the proxy's CPU samples are (perf, ${SECS} s of set-ups; by object: kernel, JIT = Java code)"
+        perf report -i "$WORK/perf.data" --no-children --sort dso --stdio 2> /dev/null \
+            | awk '/^ +[0-9.]+%/ {d = $2; if (d ~ /kernel/) d = "kernel"; else if (d ~ /^perf-[0-9]+\.map$/) d = "JIT-compiled Java";
+                   printf "%8s  %s\n", $1, d}' | head -12
+        echo
+        echo "== by thread"
+        perf report -i "$WORK/perf.data" --no-children --sort comm --stdio 2> /dev/null \
+            | awk '/^ +[0-9.]+%/ {pct = $1; $1 = ""; sub(/^ +/, ""); printf "%8s  %s\n", pct, $0}' | head -12
+        echo
+        echo "== top symbols (self)"
+        perf report -i "$WORK/perf.data" --no-children --sort dso,sym --stdio 2> /dev/null \
+            | awk '/^ +[0-9.]+%/ {pct = $1; $1 = ""; sub(/^ +/, ""); printf "%8s  %s\n", pct, $0}' | head -40
+    } | tee -a "$OUT/counts.txt"
+    mv "/tmp/perf-$PROXY_PID.map" "$OUT/" 2> /dev/null
+    mv "$WORK/perf.data" "$OUT/perf.data"
 fi
 echo "(counts: $OUT/counts.txt)" >&2

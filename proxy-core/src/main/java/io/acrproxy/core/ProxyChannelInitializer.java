@@ -13,6 +13,7 @@ import io.acrproxy.core.upstream.UpstreamHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import java.util.List;
 
 /**
  * Each accepted client connection starts with one handler per stage of design §2, in order:
@@ -27,6 +28,10 @@ import io.netty.channel.ChannelPipeline;
  * {@link ClientHelloStage}. Every stage records into the connection's one {@link ClientConnection}.
  */
 public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
+    /** The handlers behind the decoder that read and decide the request; they leave after the {@code 200}. */
+    static final List<String> REQUEST_STAGES = List.of(RequestHeadHandler.NAME, ProxyAuthHandler.NAME,
+            DecisionHandler.NAME, UpstreamHandler.NAME);
+
     private final DataPlane plane;
     private final RelayStage relay;
 
@@ -47,7 +52,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
         }
         p.addLast(DecisionHandler.NAME, new DecisionHandler(connection, plane.policies()));
         p.addLast(UpstreamHandler.NAME, new UpstreamHandler(connection, plane.resolver(), plane.connector(),
-                new ClientHelloStage(connection, plane.inspect(), relay)));
+                new ClientHelloStage(connection, plane.inspect(), relay, REQUEST_STAGES)));
         p.addLast(UnexpectedErrorHandler.NAME, new UnexpectedErrorHandler(connection));
     }
 }

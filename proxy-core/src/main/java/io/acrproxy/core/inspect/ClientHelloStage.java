@@ -13,7 +13,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -35,11 +34,18 @@ public final class ClientHelloStage implements UpstreamHandler.Connected {
     private final ClientConnection connection;
     private final InspectSettings settings;
     private final RelayStage relay;
+    private final List<String> requestStages;
 
-    public ClientHelloStage(ClientConnection connection, InspectSettings settings, RelayStage relay) {
+    /**
+     * @param requestStages the names of the handlers between the request-head decoder and the inspector's place, which
+     *                      leave when the inspector comes (those that are not in the pipeline are skipped)
+     */
+    public ClientHelloStage(ClientConnection connection, InspectSettings settings, RelayStage relay,
+            List<String> requestStages) {
         this.connection = connection;
         this.settings = settings;
         this.relay = relay;
+        this.requestStages = requestStages;
     }
 
     @Override
@@ -87,18 +93,16 @@ public final class ClientHelloStage implements UpstreamHandler.Connected {
             client.config().setAutoRead(true);
         }
 
-        /** Everything in front of the inspector read or decided the request; the decoder goes last, with its bytes. */
+        /**
+         * The request stages leave, the decoder last: it hands the bytes it held to the inspector, now right behind it.
+         * By name, in place: {@code pipeline.names()} would copy the whole pipeline for each tunnel.
+         */
         private void removeRequestStages(ChannelPipeline pipeline) {
-            List<String> before = new ArrayList<>();
-            for (String name : pipeline.names()) {
-                if (name.equals(NAME)) {
-                    break;
-                }
-                if (pipeline.get(name) != null && !name.equals(RequestHeadDecoder.NAME)) {
-                    before.add(name);
+            for (String name : requestStages) {
+                if (pipeline.context(name) != null) {
+                    pipeline.remove(name);
                 }
             }
-            before.forEach(pipeline::remove);
             pipeline.remove(RequestHeadDecoder.NAME);
         }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.acrproxy.policy.Reason;
 import java.io.IOException;
-import java.io.StringWriter;
+import java.io.Writer;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The access log: one JSON object per connection on logger {@code acrproxy.access} (SPEC §9.2), with the
+ * The access log: one JSON object per connection on logger {@code acrproxy.access} (design §9.2), with the
  * fields {@code ts, client, user, method, target, sni, decision, reason, rule, upstream, bytes_up,
  * bytes_down, duration_ms, policy_version}. Where it goes is Logback's business (stdout by default).
  *
@@ -82,13 +82,14 @@ public final class AccessLog implements AutoCloseable {
         }
         Line line = new Line(r, (nanoClock.getAsLong() - r.startNanos) / 1_000_000);
         if (closed) {
-            sink.accept(line.toJson()); // after close(): rare (a connection outliving the server); written here
+            sink.accept(new LineFormatter().format(line)); // after close(): rare (a connection outliving the server)
         } else if (!queue.offer(line)) {
             dropped.incrementAndGet();
         } else if (closed) {
             // close() came between the check and the offer, and the thread may have stopped already.
+            LineFormatter formatter = new LineFormatter();
             for (Line queued; (queued = queue.poll()) != null; ) {
-                sink.accept(queued.toJson());
+                sink.accept(formatter.format(queued));
             }
         }
     }
@@ -112,6 +113,7 @@ public final class AccessLog implements AutoCloseable {
 
     private void run() {
         List<Line> batch = new ArrayList<>(BATCH);
+        LineFormatter formatter = new LineFormatter();
         while (true) {
             queue.drainTo(batch, BATCH);
             if (batch.isEmpty()) {
@@ -123,9 +125,10 @@ public final class AccessLog implements AutoCloseable {
             }
             for (Line line : batch) {
                 try {
-                    sink.accept(line.toJson());
+                    sink.accept(formatter.format(line));
                 } catch (RuntimeException e) {
                     APP_LOG.warn("Access-log line not written: {}", line, e);
+                    formatter = new LineFormatter(); // in case the failure left it in the middle of a line
                 }
             }
             batch.clear();
@@ -141,29 +144,65 @@ public final class AccessLog implements AutoCloseable {
                     r.bytesUp, r.bytesDown, durationMs, r.policyVersion);
         }
 
-        String toJson() {
-            StringWriter out = new StringWriter(256);
-            try (JsonGenerator g = JSON.createGenerator(out)) {
-                g.writeStartObject();
-                g.writeStringField("ts", DateTimeFormatter.ISO_INSTANT.format(start));
-                g.writeStringField("client", client);
-                g.writeStringField("user", user);
-                g.writeStringField("method", method);
-                g.writeStringField("target", target);
-                g.writeStringField("sni", sni);
-                g.writeStringField("decision", decision);
-                g.writeStringField("reason", reason == null ? null : reason.code());
-                g.writeStringField("rule", rule);
-                g.writeStringField("upstream", upstream);
-                g.writeNumberField("bytes_up", bytesUp);
-                g.writeNumberField("bytes_down", bytesDown);
-                g.writeNumberField("duration_ms", durationMs);
-                g.writeStringField("policy_version", policyVersion);
-                g.writeEndObject();
+        void writeTo(JsonGenerator g) throws IOException {
+            g.writeStartObject();
+            g.writeStringField("ts", DateTimeFormatter.ISO_INSTANT.format(start));
+            g.writeStringField("client", client);
+            g.writeStringField("user", user);
+            g.writeStringField("method", method);
+            g.writeStringField("target", target);
+            g.writeStringField("sni", sni);
+            g.writeStringField("decision", decision);
+            g.writeStringField("reason", reason == null ? null : reason.code());
+            g.writeStringField("rule", rule);
+            g.writeStringField("upstream", upstream);
+            g.writeNumberField("bytes_up", bytesUp);
+            g.writeNumberField("bytes_down", bytesDown);
+            g.writeNumberField("duration_ms", durationMs);
+            g.writeStringField("policy_version", policyVersion);
+            g.writeEndObject();
+        }
+    }
+
+    /**
+     * Turns lines into JSON text with one generator and one buffer for all of them (the writer thread's own), instead
+     * of a generator, its buffers and a {@code StringWriter} per line.
+     */
+    private static final class LineFormatter {
+        private final StringBuilder text = new StringBuilder(512);
+        private final JsonGenerator generator;
+
+        LineFormatter() {
+            try {
+                generator = JSON.createGenerator(new Writer() {
+                    @Override
+                    public void write(char[] chars, int offset, int length) {
+                        text.append(chars, offset, length);
+                    }
+
+                    @Override
+                    public void flush() {
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                });
             } catch (IOException e) {
-                throw new UncheckedIOException("writing to a StringWriter cannot fail", e);
+                throw new UncheckedIOException(e);
             }
-            return out.toString();
+            generator.setRootValueSeparator(null); // one object per line, nothing between them
+        }
+
+        String format(Line line) {
+            text.setLength(0);
+            try {
+                line.writeTo(generator);
+                generator.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException("writing to a StringBuilder cannot fail", e);
+            }
+            return text.toString();
         }
     }
 }

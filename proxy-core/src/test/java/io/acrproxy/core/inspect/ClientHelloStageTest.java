@@ -25,6 +25,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -71,7 +72,8 @@ class ClientHelloStageTest {
         read.writeBytes(behind);
         client.writeInbound(read);
         ClientHelloStage stage = new ClientHelloStage(connection, new InspectSettings(Duration.ofSeconds(10), 16384),
-                new RelayStage(RelaySettings.copying(Duration.ofMinutes(1)), tunnels));
+                new RelayStage(RelaySettings.copying(Duration.ofMinutes(1)), tunnels),
+                List.of(RequestHeadHandler.NAME, "decide-and-upstream"));
         connection.record().decision(POLICY.decide(TARGET)); // as the decision stage does
         stage.connected(lastStage, new AllowedConnect(TARGET, POLICY.decide(TARGET), POLICY), upstream);
     }
