@@ -171,7 +171,7 @@ if [ "$PERF" = 1 ]; then
         perf report -i "$WORK/perf.data" --no-children --sort dso,sym --stdio 2> /dev/null \
             | awk '/^ +[0-9.]+%/ {pct = $1; $1 = ""; sub(/^ +/, ""); printf "%8s  %s\n", pct, $0}' | head -40
     } | tee -a "$OUT/counts.txt"
-    mv "/tmp/perf-$PROXY_PID.map" "$OUT/" 2> /dev/null
-    mv "$WORK/perf.data" "$OUT/perf.data"
+    mv "/tmp/perf-$PROXY_PID.map" "$OUT/" 2> /dev/null || true
+    mv "$WORK/perf.data" "$OUT/perf.data" || true
 fi
 echo "(counts: $OUT/counts.txt)" >&2

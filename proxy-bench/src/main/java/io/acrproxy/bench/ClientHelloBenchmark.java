@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * ClientHello inspection (SPEC §7) of a 2,048-byte hello in one TLS record (issue target: at most 5 µs): what a
+ * ClientHello inspection (design §7) of a 2,048-byte hello in one TLS record (issue target: at most 5 µs): what a
  * current browser or Go client sends, with a post-quantum key share (X25519MLKEM768, 1,216 bytes), 16 cipher
  * suites, 15 extensions and padding to 2 KiB.
  *

@@ -1,6 +1,6 @@
 package io.acrproxy.policy;
 
-/** {@code blobStorage.mode} (SPEC §6.3). */
+/** {@code blobStorage.mode} (design §6.3). */
 public enum BlobMode {
     /** No storage account is reachable. The default. */
     NONE,

@@ -3,9 +3,9 @@ package io.acrproxy.policy;
 import java.util.Locale;
 
 /**
- * The Azure clouds of SPEC §6.2 and the DNS suffixes each uses.
+ * The Azure clouds of design §6.2 and the DNS suffixes each uses.
  *
- * <p>IoT suffixes are not in the SPEC table; they follow Azure's national-cloud endpoints
+ * <p>IoT suffixes are not in the table of design §6.2; they follow Azure's national-cloud endpoints
  * ({@code azure-devices.cn}, {@code azure-devices.us}) so that the {@code iot-edge} preset names hosts
  * that exist in the configured cloud.
  */

@@ -4,7 +4,7 @@ package io.acrproxy.policy;
 public enum Mode {
     /** Denials are enforced. */
     ENFORCE,
-    /** Allowlist denials are logged and counted as {@code would_deny} but let through (SPEC §2 stage 5). */
+    /** Allowlist denials are logged and counted as {@code would_deny} but let through (design §2 stage 5). */
     REPORT;
 
     public String code() {

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The compiled, immutable policy (SPEC §6.1). Every method is a pure function of this value and its
+ * The compiled, immutable policy (design §6.1). Every method is a pure function of this value and its
  * arguments, so a policy can be swapped atomically while connections are being decided.
  *
  * <p>Report mode ({@link Mode#REPORT}) turns allowlist denials (port, host, IP literal, SNI, service-tag
@@ -97,7 +97,7 @@ public final class Policy {
     }
 
     /**
-     * Stage 1 of SPEC §2: may this client use the proxy at all? Enforced in every mode.
+     * Stage 1 of design §2: may this client use the proxy at all? Enforced in every mode.
      */
     public Decision decideClient(InetAddress client) {
         String rule = clients.lookup(client);
@@ -109,7 +109,7 @@ public final class Policy {
     }
 
     /**
-     * Stage 5 of SPEC §2: the decision for a CONNECT target, before resolution. For an IP literal the
+     * Stage 5 of design §2: the decision for a CONNECT target, before resolution. For an IP literal the
      * destination filter is applied too, since there is nothing to resolve.
      */
     public Decision decide(Authority target) {
@@ -129,7 +129,7 @@ public final class Policy {
         try {
             authority = Authority.parse(target);
         } catch (InvalidHostException e) {
-            return Decision.deny(Reason.MALFORMED_REQUEST, "authority grammar (SPEC 4.2)", e.getMessage());
+            return Decision.deny(Reason.MALFORMED_REQUEST, "authority grammar", e.getMessage());
         }
         return decide(authority);
     }
@@ -183,7 +183,7 @@ public final class Policy {
     }
 
     /**
-     * Stage 7 of SPEC §2 (SPEC §7): does the ClientHello's server name fit the CONNECT target?
+     * Stage 7 of design §2 (design §7): does the ClientHello's server name fit the CONNECT target?
      *
      * @param target the CONNECT target, already allowed by {@link #decide(Authority)}
      * @param sni    the raw {@code host_name} of the ClientHello (the outer one with ECH), or {@code null} when absent
@@ -192,7 +192,7 @@ public final class Policy {
         boolean ipTarget = target.host() instanceof IpLiteral;
         if (sni == null) {
             if (ipTarget) {
-                // SPEC §6.4: an IP-literal tunnel is only as good as the name in its ClientHello.
+                // design §6.4: an IP-literal tunnel is only as good as the name in its ClientHello.
                 return Decision.deny(Reason.SNI_MISSING, "serviceTags.allowIpLiterals",
                         "the TLS ClientHello has no server name; CONNECT to an IP address needs one").under(spec.mode());
             }
@@ -206,7 +206,7 @@ public final class Policy {
         try {
             name = HostName.normalise(sni);
         } catch (InvalidHostException e) {
-            return Decision.deny(Reason.CLIENT_HELLO_MALFORMED, "server_name (SPEC 7)", "invalid TLS server name: " + e.getMessage());
+            return Decision.deny(Reason.CLIENT_HELLO_MALFORMED, "server_name", "invalid TLS server name: " + e.getMessage());
         }
         if (ipTarget) {
             String rule = hosts.match(name);
@@ -225,7 +225,7 @@ public final class Policy {
     }
 
     /**
-     * Stage 6 of SPEC §2: may the tunnel to {@code target} use this resolved address? Applies the
+     * Stage 6 of design §2: may the tunnel to {@code target} use this resolved address? Applies the
      * destination filter (§6.5, enforced in every mode) and, with {@code verifyResolved}, the service tags.
      */
     public Decision decideResolved(Authority target, InetAddress address) {

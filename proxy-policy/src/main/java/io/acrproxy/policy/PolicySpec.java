@@ -8,7 +8,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Every input the policy is compiled from (SPEC §6.1): the policy-relevant part of the config, the
+ * Every input the policy is compiled from (design §6.1): the policy-relevant part of the config, the
  * endpoint files' contents and the selected service tags. A plain value; {@link PolicyCompiler} validates
  * and compiles it into a {@link Policy}.
  *
@@ -51,12 +51,12 @@ public record PolicySpec(
                 extraHosts, ports, sniRequired, serviceTags, rules, clientAllow);
     }
 
-    /** A spec with the SPEC §3 defaults and the given registries; for tests and examples. */
+    /** A spec with the design §3 defaults and the given registries; for tests and examples. */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Mutable builder starting from the SPEC §3 defaults. */
+    /** Mutable builder starting from the design §3 defaults. */
     public static final class Builder {
         private Cloud cloud = Cloud.AZURE_CLOUD;
         private Mode mode = Mode.ENFORCE;

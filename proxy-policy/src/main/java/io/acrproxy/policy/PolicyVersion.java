@@ -12,7 +12,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * The policy version: a hash of every input (SPEC §6.1), so that two proxies with the same inputs report
+ * The policy version: a hash of every input (design §6.1), so that two proxies with the same inputs report
  * the same version and an access-log line can be tied to the rules that decided it.
  */
 final class PolicyVersion {

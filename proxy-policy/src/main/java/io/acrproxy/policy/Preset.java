@@ -1,6 +1,6 @@
 package io.acrproxy.policy;
 
-/** {@code presets:} entries (SPEC §6.3). */
+/** {@code presets:} entries (design §6.3). */
 public enum Preset {
     /** Microsoft Container Registry: its login host and {@code *.data.<mcr host>}. */
     MCR("mcr"),

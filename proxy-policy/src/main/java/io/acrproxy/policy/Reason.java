@@ -1,7 +1,7 @@
 package io.acrproxy.policy;
 
 /**
- * The closed set of reason codes of SPEC §5. Every refusal, log record and metric names one of
+ * The closed set of reason codes of design §5. Every refusal, log record and metric names one of
  * these; {@link #ALLOWED} marks a permitted decision.
  *
  * <p>The HTTP status and the RFC 9209 {@code Proxy-Status} error type are the defaults the data plane

@@ -3,7 +3,7 @@ package io.acrproxy.policy;
 import io.acrproxy.policy.servicetag.ServiceTagSelection;
 
 /**
- * The service-tag part of the policy (SPEC §6.4).
+ * The service-tag part of the policy (design §6.4).
  *
  * @param selection       the selected tags, or {@code null} when no service tags are configured
  * @param allowIpLiterals CONNECT to an IP literal inside the selected tags is allowed

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Host and port decisions, per cloud (SPEC §6.2, §6.3). */
+/** Host and port decisions, per cloud (design §6.2, §6.3). */
 class PolicyDecisionTest {
 
     /** myreg with data endpoints in eastus and any region's geo endpoint; apex on; blob none. */

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Client, SNI (SPEC §7), IP-literal (§6.4) and resolved-address (§6.5) decisions. */
+/** Client, SNI (design §7), IP-literal (§6.4) and resolved-address (§6.5) decisions. */
 class PolicyStagesTest {
 
     private static final String TAGS = """
@@ -110,7 +110,7 @@ class PolicyStagesTest {
         assertThat(p.decide("20.42.1.1:443").allowed()).isTrue();
         assertThat(p.decideResolved(Authority.parse("20.42.1.1:3128"), IpAddresses.parse("20.42.1.1")).reason()).isEqualTo(Reason.PROXY_LOOP);
 
-        // SPEC §6.4: then the SNI must be present and an allowed name.
+        // design §6.4: then the SNI must be present and an allowed name.
         Authority ip = Authority.parse("20.42.1.2:443");
         assertThat(p.decideSni(ip, null).reason()).isEqualTo(Reason.SNI_MISSING);
         assertThat(p.decideSni(ip, "evilreg.azurecr.io").reason()).isEqualTo(Reason.SNI_MISMATCH);

@@ -188,7 +188,7 @@ public final class Application implements AutoCloseable {
                 });
         refresher.start(false);
         refresher.refreshNow();
-        // POST /reload and SIGHUP "reload everything now" (SPEC 6.6): fetch first, bounded by the fetch timeout.
+        // POST /reload and SIGHUP "reload everything now" (design §6.6): fetch first, bounded by the fetch timeout.
         state.beforeReload(() -> {
             try {
                 refresher.refreshNow().get(ServiceTagsFetcher.DEFAULT_REQUEST_TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS);

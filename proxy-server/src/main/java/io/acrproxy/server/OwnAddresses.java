@@ -9,7 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * The concrete addresses a listening socket answers on, for the {@code proxy_loop} check (SPEC §6.5):
+ * The concrete addresses a listening socket answers on, for the {@code proxy_loop} check (design §6.5):
  * a wildcard bind (0.0.0.0 or ::) answers on every interface address, so each of them with the port.
  * Enumerating interfaces blocks briefly, which is why it runs at start-up and never on an event loop.
  */

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running proxy: binds {@code listen}, serves CONNECT through the data plane, and shuts down
- * gracefully (SPEC §8): stop accepting, let open tunnels finish for up to {@code timeouts.drain}, then
+ * gracefully (design §8): stop accepting, let open tunnels finish for up to {@code timeouts.drain}, then
  * close what is left.
  */
 public final class ProxyServer implements AutoCloseable {

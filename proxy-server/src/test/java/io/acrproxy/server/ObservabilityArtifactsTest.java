@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ObservabilityArtifactsTest {
     /**
-     * The metrics of SPEC §9.1, as exposed in the Prometheus text format. The engineer who changes a metric name
+     * The metrics of design §9.1, as exposed in the Prometheus text format. The engineer who changes a metric name
      * changes it here too, and this test then names every dashboard panel and alert that must follow.
      */
     static final Set<String> ACRPROXY_METRICS = Set.of(
@@ -48,7 +48,7 @@ class ObservabilityArtifactsTest {
             "acrproxy_accept_errors_total",
             "acrproxy_access_log_dropped_total");
 
-    /** SPEC §9.1 timers, exposed as {@code _bucket}, {@code _count}, {@code _sum} and a {@code _max} gauge. */
+    /** design §9.1 timers, exposed as {@code _bucket}, {@code _count}, {@code _sum} and a {@code _max} gauge. */
     static final Set<String> ACRPROXY_HISTOGRAMS = Set.of(
             "acrproxy_tunnel_duration_seconds",
             "acrproxy_upstream_connect_seconds",

@@ -5,7 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@code limits.maxConnections} and {@code limits.maxConnectionsPerClient} (SPEC §2 stage 1, §5): a slot is
+ * {@code limits.maxConnections} and {@code limits.maxConnectionsPerClient} (design §2 stage 1, §5): a slot is
  * taken when a connection is admitted and given back when it closes, whatever the reason it closes. A
  * refused connection never holds a slot.
  */

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  * Netty's HTTP codec is not in the pipeline (the request head is read by {@link RequestHeadDecoder}), so
  * responses are written as ready-made bytes.
  *
- * <p>A refusal is one status line, a few headers and a one-line body (SPEC §5):
+ * <p>A refusal is one status line, a few headers and a one-line body (design §5):
  * <pre>
  * HTTP/1.1 403 Forbidden by egress policy: evilreg.azurecr.io is not an allowed registry endpoint
  * Proxy-Status: acr-egress-proxy; error=http_request_denied; details="Forbidden by egress policy: ..."
@@ -22,7 +22,7 @@ import java.nio.charset.StandardCharsets;
  * status's standard phrase; RFC 9112 §4 lets a server choose the phrase freely.
  */
 public final class ProxyResponses {
-    /** SPEC §2 stage 6: exactly this, nothing more, so that the client speaks next. */
+    /** design §2 stage 6: exactly this, nothing more, so that the client speaks next. */
     public static final String CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection established\r\n\r\n";
     /** The RFC 9209 §2 list member naming this intermediary (an sf-token). */
     public static final String PROXY_STATUS_NAME = "acr-egress-proxy";

@@ -4,19 +4,19 @@ import io.acrproxy.policy.Reason;
 import java.util.Objects;
 
 /**
- * What the proxy answers when it refuses a request before the tunnel exists (SPEC §5): a value that
+ * What the proxy answers when it refuses a request before the tunnel exists (design §5): a value that
  * {@link ProxyResponses#encode} turns into bytes. The factories and {@code with…} methods check the
  * combinations HTTP requires, so a mistake shows up where the refusal is built.
  *
  * @param status            the HTTP status, 400–599
- * @param reason            the SPEC §5 reason code; it must have a Proxy-Status error type
+ * @param reason            the design §5 reason code; it must have a Proxy-Status error type
  * @param message           the sentence a person can act on, e.g. {@code Forbidden by egress policy:
  *                          evilreg.azurecr.io is not an allowed registry endpoint}; sanitised on output
  * @param body              the body format
  * @param retryAfterSeconds the {@code Retry-After} delay, or -1 for none
  * @param realm             the Basic realm of the {@code Proxy-Authenticate} challenge; set exactly for 407
  * @param keepAlive         false sends {@code Connection: close}; true keeps the connection open for another
- *                          request (a 407 challenge answered on the same connection, SPEC §2 stage 3)
+ *                          request (a 407 challenge answered on the same connection, design §2 stage 3)
  */
 public record Refusal(int status, Reason reason, String message, Body body, long retryAfterSeconds,
                       String realm, boolean keepAlive) {
@@ -97,7 +97,7 @@ public record Refusal(int status, Reason reason, String message, Body body, long
 
     /**
      * A 407 challenge (RFC 9110 §11.7.1, RFC 7617 §2). It keeps the connection open by default because some
-     * clients (.NET) send their credentials on the same connection after the challenge (SPEC §2 stage 3).
+     * clients (.NET) send their credentials on the same connection after the challenge (design §2 stage 3).
      */
     public static Refusal proxyAuthenticationRequired(Reason reason, String message, String realm) {
         Objects.requireNonNull(realm, "realm");
@@ -122,7 +122,7 @@ public record Refusal(int status, Reason reason, String message, Body body, long
 
     /**
      * Fits the body to the request it answers: none for {@code HEAD} (RFC 9110 §9.3.2), the registry JSON
-     * error for a plain-HTTP request whose path starts with {@code /v2/} (SPEC §2), text otherwise.
+     * error for a plain-HTTP request whose path starts with {@code /v2/} (design §2), text otherwise.
      */
     public Refusal forRequest(String method, String target) {
         if ("HEAD".equals(method)) {

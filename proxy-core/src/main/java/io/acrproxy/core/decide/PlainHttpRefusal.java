@@ -10,7 +10,7 @@ import io.acrproxy.policy.host.HostName;
 import io.acrproxy.policy.host.InvalidHostException;
 
 /**
- * The answer to a plain-HTTP proxy request ({@code GET http://host/...}), which is never forwarded (SPEC §2):
+ * The answer to a plain-HTTP proxy request ({@code GET http://host/...}), which is never forwarded (design §2):
  * a {@code 403} whose reason names the host's own policy decision, so that a misconfigured client learns
  * both that it must use HTTPS and whether the host would be allowed. Paths under {@code /v2/} get a
  * registry-style JSON body so that {@code docker pull} prints the message.

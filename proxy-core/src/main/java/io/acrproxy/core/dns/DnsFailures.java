@@ -3,7 +3,7 @@ package io.acrproxy.core.dns;
 import io.acrproxy.policy.Reason;
 import io.netty.resolver.dns.DnsNameResolverTimeoutException;
 
-/** Maps a resolution failure to its SPEC §5 reason: {@code dns_timeout} (504) or {@code dns_error} (502). */
+/** Maps a resolution failure to its design §5 reason: {@code dns_timeout} (504) or {@code dns_error} (502). */
 public final class DnsFailures {
     private DnsFailures() {
     }

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Resolves a host name to its addresses without blocking the calling event loop. The data plane resolves
- * once, filters the answer (SPEC §6.5) and connects to a checked address: it never resolves again between
+ * once, filters the answer (design §6.5) and connects to a checked address: it never resolves again between
  * check and connect.
  */
 public interface HostResolver extends AutoCloseable {

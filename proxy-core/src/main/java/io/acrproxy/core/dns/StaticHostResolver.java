@@ -6,7 +6,7 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
 
-/** {@code resolver.hosts}: fixed answers checked before DNS (SPEC §3); other names go to the delegate. */
+/** {@code resolver.hosts}: fixed answers checked before DNS (design §3); other names go to the delegate. */
 public final class StaticHostResolver implements HostResolver {
     private final Map<String, List<InetAddress>> hosts;
     private final HostResolver delegate;

@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stage 7 of SPEC §2: installed on the client channel right after {@code 200 Connection established}, holds
+ * Stage 7 of design §2: installed on the client channel right after {@code 200 Connection established}, holds
  * everything the client sends until one whole ClientHello has arrived (bounded in bytes and time), asks the policy
  * about its server name, and then either leaves the pipeline and passes every byte it held on unchanged, or writes
  * one fatal TLS alert and closes, forwarding nothing.
@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <p>A refused peer that is not speaking TLS ({@link Reason#NOT_TLS}, or silence before three bytes of a record
  * header) gets no alert, just a close: an HTTP client would print seven binary bytes as a garbled response, and an
  * SSLv2 hello's peer cannot parse a TLS record. Refusals are reported, never thrown; the only stack trace logged is
- * for a failing decision function ({@link Reason#INTERNAL_ERROR}, SPEC §5).
+ * for a failing decision function ({@link Reason#INTERNAL_ERROR}, design §5).
  */
 public final class ClientHelloInspector extends ChannelInboundHandlerAdapter {
 

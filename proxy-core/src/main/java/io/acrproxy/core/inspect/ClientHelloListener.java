@@ -4,8 +4,8 @@ import io.acrproxy.policy.Decision;
 import io.acrproxy.policy.Reason;
 
 /**
- * Told exactly once per {@link ClientHelloInspector} how stage 7 (SPEC §7) ended, on the channel's event loop.
- * The data plane logs the server name and reason in the access log and counts the outcome (SPEC §9).
+ * Told exactly once per {@link ClientHelloInspector} how stage 7 (design §7) ended, on the channel's event loop.
+ * The data plane logs the server name and reason in the access log and counts the outcome (design §9).
  */
 public interface ClientHelloListener {
     /**

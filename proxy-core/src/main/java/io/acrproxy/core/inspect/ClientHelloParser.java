@@ -10,7 +10,7 @@ import java.util.Arrays;
 /**
  * Parses the body of a TLS ClientHello handshake message (the bytes after its 4-byte handshake header) strictly:
  * every length is checked against the structure that contains it, and anything the RFCs forbid is a failure
- * rather than a guess, because the server name decides whether a tunnel may open (SPEC §7).
+ * rather than a guess, because the server name decides whether a tunnel may open (design §7).
  *
  * <pre>
  * struct {                                              RFC 8446 §4.1.2, RFC 5246 §7.4.1.2
@@ -196,7 +196,7 @@ public final class ClientHelloParser {
         for (int i = start; i < start + length; i++) {
             int b = buf.getUnsignedByte(i);
             if (b == 0) {
-                // SPEC §7: a NUL cuts the name short for C-string readers behind the proxy (the classic
+                // design §7: a NUL cuts the name short for C-string readers behind the proxy (the classic
                 // "allowed.example\0.evil" certificate-name trick), so the two sides would see different hosts.
                 throw malformed("server_name contains a NUL byte");
             }

@@ -92,7 +92,7 @@ final class ClientHelloReassembler {
     }
 
     /**
-     * SPEC §7: only a TLS 1.0-1.2 style handshake record counts as TLS. Decided byte by byte so that an HTTP
+     * design §7: only a TLS 1.0-1.2 style handshake record counts as TLS. Decided byte by byte so that an HTTP
      * request or an SSLv2 hello is refused on its first byte instead of after a timeout.
      */
     private boolean checkFirstRecordStart(ByteBuf in, int base, int available) {

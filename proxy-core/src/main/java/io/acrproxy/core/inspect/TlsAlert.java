@@ -20,7 +20,7 @@ final class TlsAlert {
     }
 
     /**
-     * SPEC §7: {@code unrecognized_name} for a server name that does not match the CONNECT host (RFC 6066 §3 names
+     * design §7: {@code unrecognized_name} for a server name that does not match the CONNECT host (RFC 6066 §3 names
      * it for exactly this case), {@code access_denied} ("a valid certificate or PSK was received, but ... the
      * sender decided not to proceed with negotiation", RFC 8446 §6.2) for every other refusal.
      */
@@ -28,7 +28,7 @@ final class TlsAlert {
         return reason == Reason.SNI_MISMATCH ? UNRECOGNIZED_NAME : ACCESS_DENIED;
     }
 
-    /** A fatal alert record in {@code recordVersion}, the version of the client's first record (SPEC §7). */
+    /** A fatal alert record in {@code recordVersion}, the version of the client's first record (design §7). */
     static ByteBuf fatal(ByteBufAllocator alloc, int recordVersion, int description) {
         return alloc.buffer(RECORD_LENGTH)
                 .writeByte(CONTENT_TYPE_ALERT)

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What was refused lately, by target and reason (SPEC §9.2, {@code GET /blocked}): host, port, reason,
+ * What was refused lately, by target and reason (design §9.2, {@code GET /blocked}): host, port, reason,
  * count, first and last seen, last client. Bounded whatever the traffic: at most {@code capacity} entries,
  * the least recently seen one dropped first, so a flood of distinct names (100,000 random subdomains)
  * costs a fixed amount of memory and still leaves the current offenders in the table.

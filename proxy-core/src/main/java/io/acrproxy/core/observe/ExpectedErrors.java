@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 /**
  * Tells the network's ordinary endings (a peer that resets, a pipe that breaks, a channel already closed)
  * from errors worth a log line. A registry client that gives up mid-layer resets its connection; that is
- * a counter, not a stack trace (ARCHITECTURE.md: "expected network errors are quiet").
+ * a counter, not a stack trace (design §8.2).
  */
 public final class ExpectedErrors {
     /**

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The data plane's meters (SPEC §9.1), registered once into a Micrometer registry; the server decides how
+ * The data plane's meters (design §9.1), registered once into a Micrometer registry; the server decides how
  * they are exposed (Prometheus). Every label value comes from a closed set — result, reason code,
  * direction — never a host name or a client address, so the number of series is fixed.
  *
@@ -50,7 +50,7 @@ public final class ProxyMetrics {
                 continue;
             }
             deniedByReason.put(r, Counter.builder("acrproxy.denied.requests").tag("reason", r.code())
-                    .description("Requests refused, by reason code (SPEC 5)").register(registry));
+                    .description("Requests refused, by reason code").register(registry));
             wouldDenyByReason.put(r, Counter.builder("acrproxy.would.deny.requests").tag("reason", r.code())
                     .description("Requests report mode let through that enforce mode would refuse").register(registry));
             if (isUpstreamFailure(r)) {

@@ -7,7 +7,7 @@ import java.time.Instant;
 
 /**
  * What one client connection did, gathered while it runs and written once as an access-log line when it
- * ends (SPEC §9.2). Confined to the connection's event loop, so it needs no synchronisation.
+ * ends (design §9.2). Confined to the connection's event loop, so it needs no synchronisation.
  */
 public final class TunnelRecord {
     final Instant start;

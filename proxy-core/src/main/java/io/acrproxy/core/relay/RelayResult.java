@@ -30,7 +30,7 @@ public record RelayResult(
     /** Why a tunnel ended. The names are fit for a bounded metric label. */
     public enum Outcome {
         /**
-         * Both sides sent EOF and each EOF was passed on (SPEC §8): the first as a write shutdown, the last as
+         * Both sides sent EOF and each EOF was passed on (design §8): the first as a write shutdown, the last as
          * the close that ends the tunnel (which sends the same FIN).
          */
         COMPLETED,

@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * A syntactically valid HTTP/1.1 request head, as {@link RequestHeadDecoder} read it. Nothing here is
- * interpreted: the request-target is checked later (SPEC §4.2) and {@code Host} is never used for a
- * decision (SPEC §4.1).
+ * interpreted: the request-target is checked later (design §4.2) and {@code Host} is never used for a
+ * decision (design §4.1).
  *
  * @param method  the method token exactly as sent; methods are case-sensitive (RFC 9110 §9.1)
  * @param target  the request-target exactly as sent (visible US-ASCII only)
@@ -69,7 +69,7 @@ public record RequestHead(String method, String target, Version version, List<He
         }
     }
 
-    /** The HTTP versions a request may carry (SPEC §4.1). */
+    /** The HTTP versions a request may carry (design §4.1). */
     public enum Version {
         HTTP_1_0("HTTP/1.0"),
         HTTP_1_1("HTTP/1.1");

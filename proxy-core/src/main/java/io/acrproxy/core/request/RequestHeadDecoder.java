@@ -21,7 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads one strict HTTP/1.1 request head (RFC 9112 §2–§5, SPEC §4.1) and emits exactly one message:
+ * Reads one strict HTTP/1.1 request head (RFC 9112 §2–§5, design §4.1) and emits exactly one message:
  * a {@link RequestHead}, or a {@link RequestHeadError} for input it refuses. Bad input never raises an
  * exception into the pipeline.
  *
@@ -40,9 +40,9 @@ import java.util.List;
 public final class RequestHeadDecoder extends ByteToMessageDecoder {
     /** Its name in the pipeline. */
     public static final String NAME = "head";
-    /** SPEC §4.1: a longer request line is answered with 414 (RFC 9112 §3 asks for at least 8000 octets). */
+    /** design §4.1: a longer request line is answered with 414 (RFC 9112 §3 asks for at least 8000 octets). */
     public static final int MAX_REQUEST_LINE_BYTES = 8192;
-    /** SPEC §4.1: more header field lines are answered with 431 (RFC 6585 §5). */
+    /** design §4.1: more header field lines are answered with 431 (RFC 6585 §5). */
     public static final int MAX_HEADER_LINES = 100;
     /** The default of {@code limits.maxHeaderBytes}. */
     public static final int DEFAULT_MAX_HEADER_BYTES = 16384;
@@ -224,7 +224,7 @@ public final class RequestHeadDecoder extends ByteToMessageDecoder {
     /**
      * RFC 9112 §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive. Another major version gets
      * 505 (RFC 9110 §15.6.6 is about the major version). HTTP/1.2 and up get 400 although RFC 9112 §2.3
-     * suggests treating them as 1.1: SPEC §4.1 names 1.1 and 1.0 only and no client sends a higher minor.
+     * suggests treating them as 1.1: design §4.1 names 1.1 and 1.0 only and no client sends a higher minor.
      */
     private RequestHeadError parseVersion(ByteBuf in, int start, int end) {
         if (end - start != 8 || !startsWith(in, start, HTTP_SLASH) || !isDigit(in.getByte(start + 5))
@@ -287,7 +287,7 @@ public final class RequestHeadDecoder extends ByteToMessageDecoder {
         RequestHead head = new RequestHead(method, target, version, headers);
         if (head.isConnect()) {
             // RFC 9110 §9.3.6: a CONNECT request has no content. Framing headers on it mean a confused client
-            // or a smuggling attempt, and the bytes behind the head belong to the tunnel (SPEC §4.1).
+            // or a smuggling attempt, and the bytes behind the head belong to the tunnel (design §4.1).
             for (Header h : head.headers()) {
                 if (h.name().equalsIgnoreCase("Transfer-Encoding")) {
                     return fail(in, malformed("Transfer-Encoding is not allowed on CONNECT"));

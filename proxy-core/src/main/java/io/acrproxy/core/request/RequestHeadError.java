@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * A request head that could not be accepted, as a value: {@link RequestHeadDecoder} emits this instead
- * of throwing, so the connection handler answers it like any other refusal (SPEC §5).
+ * of throwing, so the connection handler answers it like any other refusal (design §5).
  *
  * @param reason  {@link Reason#MALFORMED_REQUEST} or {@link Reason#HEADER_TOO_LARGE}
  * @param status  the HTTP status to answer: 400, 414, 431 or 505

@@ -21,11 +21,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Connects to the first of the checked addresses that accepts, in order (SPEC §2 stage 6), on the client
+ * Connects to the first of the checked addresses that accepts, in order (design §2 stage 6), on the client
  * connection's own event loop so that the relay never crosses threads.
  *
  * <p>The upstream channel starts with auto-read off: nothing is read from the origin until the relay is
- * in place, and half-closure is allowed so that an EOF can be passed on as a write shutdown (SPEC §8).
+ * in place, and half-closure is allowed so that an EOF can be passed on as a write shutdown (design §8).
  * TCP_NODELAY is Netty's default for TCP channels on every transport (it sets it when the channel is made),
  * so it is not set again here: that was a second setsockopt per connection.
  */
@@ -91,7 +91,7 @@ public final class UpstreamConnector implements Connector {
     private static final class NoHandler extends ChannelInboundHandlerAdapter {
     }
 
-    /** Why no connection could be made, as a SPEC §5 reason. */
+    /** Why no connection could be made, as a design §5 reason. */
     public static final class ConnectFailure extends Exception {
         private static final long serialVersionUID = 1L;
         private final Reason reason;

@@ -195,7 +195,7 @@ class ClientHelloInspectorTest {
         assertThat(h.events).isEqualTo(1);
     }
 
-    /** SPEC §7: the alert goes out in the client's record version (the JDK's, and each hand-built one). */
+    /** design §7: the alert goes out in the client's record version (the JDK's, and each hand-built one). */
     @Test
     void alertRecordVersionIsTheJdkClientsRecordVersion() {
         byte[] hello = jdkClientHello("evil.azurecr.io");

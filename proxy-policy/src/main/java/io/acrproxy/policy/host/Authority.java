@@ -17,7 +17,7 @@ public record Authority(Host host, int port) {
     }
 
     /**
-     * Parses an authority-form request target strictly (SPEC §4.2).
+     * Parses an authority-form request target strictly (design §4.2).
      *
      * @throws InvalidHostException with a message fit for a {@code 400} reason phrase
      */

@@ -3,7 +3,7 @@ package io.acrproxy.policy.host;
 import io.acrproxy.policy.net.IpAddresses;
 
 /**
- * The strict authority grammar of SPEC §4.2: {@code host:port} where host is a DNS name, a dotted quad
+ * The strict authority grammar of design §4.2: {@code host:port} where host is a DNS name, a dotted quad
  * or a bracketed IPv6 literal, and port is 1–65535 in decimal without a leading zero.
  *
  * <p>Everything else is refused before a resolver sees it: userinfo ({@code user@host}, a classic way to

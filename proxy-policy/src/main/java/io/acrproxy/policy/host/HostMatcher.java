@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * Matches normalised host names against the compiled host rules with at most three hash lookups,
- * whatever the number of rules (SPEC §6.1): the exact name; the parent (for {@code *.suffix}, exactly one
+ * whatever the number of rules (design §6.1): the exact name; the parent (for {@code *.suffix}, exactly one
  * extra label); and the name with its second label blanked (for {@code reg.*.data.azurecr.io}, a data
  * endpoint in any one region).
  *

@@ -3,7 +3,7 @@ package io.acrproxy.policy.host;
 import io.acrproxy.policy.net.IpAddresses;
 
 /**
- * A DNS host name normalised per SPEC §4.3: ASCII, lower case, one trailing dot removed, labels of
+ * A DNS host name normalised per design §4.3: ASCII, lower case, one trailing dot removed, labels of
  * 1–63 characters from {@code [a-z0-9-_]} without a leading or trailing hyphen, at most 253 characters.
  *
  * <p>The same normaliser serves CONNECT targets, SNI values and config entries, so that what is compared
@@ -95,7 +95,7 @@ public final class HostName implements Host {
         String name = changed ? new String(out) : raw.toString();
         if (lastLabelNumeric || looksHex(name, labelStart)) {
             // No top-level domain is numeric (RFC 3696 §2), and resolvers read such names as inet_aton
-            // numbers (127.1, 0x7f000001, 0177.0.0.1): SPEC §4.2 refuses them rather than guess.
+            // numbers (127.1, 0x7f000001, 0177.0.0.1): design §4.2 refuses them rather than guess.
             if (IpAddresses.isIpv4Literal(name)) {
                 throw invalid(raw, "is an IP address, not a host name");
             }

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The destination-address filter of SPEC §6.5, applied to every address a connection may go to, however the
+ * The destination-address filter of design §6.5, applied to every address a connection may go to, however the
  * host was allowed. Pure and immutable: the prohibited ranges are compiled once into a {@link CidrSet}, so a
  * decision costs one to three lookups.
  *

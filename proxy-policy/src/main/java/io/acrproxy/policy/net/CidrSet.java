@@ -11,7 +11,7 @@ import java.util.Objects;
 
 /**
  * An immutable set of IPv4 and IPv6 prefixes, each with a label, answering "which is the most specific prefix
- * containing this address?" in time bounded by the address length, not by the number of prefixes (SPEC §6.4).
+ * containing this address?" in time bounded by the address length, not by the number of prefixes (design §6.4).
  * Safe to share between threads once built.
  *
  * <p>Each family has its own {@link PrefixTrie}: a path-compressed multibit trie whose root is a direct-indexed

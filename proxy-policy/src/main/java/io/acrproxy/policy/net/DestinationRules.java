@@ -6,7 +6,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * {@code destinations:} plus the proxy's own listening addresses (SPEC §6.5), as judged by
+ * {@code destinations:} plus the proxy's own listening addresses (design §6.5), as judged by
  * {@link AddressClassifier}.
  *
  * @param denyRanges   the ranges to refuse; {@link #defaultDenyRanges()} for {@code denyRanges: default}. An
@@ -17,7 +17,7 @@ import java.util.Set;
  *                     wildcard only equals itself
  */
 public record DestinationRules(List<Cidr> denyRanges, boolean allowPrivate, Set<InetSocketAddress> ownAddresses) {
-    /** {@code denyRanges: default} (SPEC §6.5), as written in the config. */
+    /** {@code denyRanges: default} (design §6.5), as written in the config. */
     public static final List<String> DEFAULT_DENY_RANGE_TEXTS = List.of(
             "0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10", "224.0.0.0/4", "240.0.0.0/4",
             "255.255.255.255/32", "::/128", "::1/128", "fe80::/10", "ff00::/8");

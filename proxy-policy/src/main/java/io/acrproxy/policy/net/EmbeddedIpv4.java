@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * An IPv4 address carried inside an IPv6 address, and the mechanism that carries it. A packet to such an IPv6
  * address can end up at the IPv4 address (through a translator, a relay or the host's own dual stack), so the
- * destination filter judges both (SPEC §6.5).
+ * destination filter judges both (design §6.5).
  *
  * @param ipv4 the 4 address bytes
  * @param via  the mechanism and its prefix, for rule names, e.g. {@code NAT64 64:ff9b::/96}

@@ -16,7 +16,7 @@ public final class IpAddresses {
 
     /**
      * Parses an IPv4 dotted quad: exactly four decimal parts, each 0–255, no leading zeros, no sign
-     * (SPEC §4.2).
+     * (design §4.2).
      *
      * @return the 4 address bytes, or {@code null} when {@code s} is not a strict dotted quad
      */
@@ -200,7 +200,7 @@ public final class IpAddresses {
      * rule names and {@link Cidr#toString()} should read as people write addresses.
      *
      * <p>The mixed notation of RFC 5952 §5 ({@code ::ffff:192.0.2.1}) is not used, so that prefixes such as
-     * {@code ::ffff:0:0/96} print the way SPEC §6.5 writes them.
+     * {@code ::ffff:0:0/96} print the way design §6.5 writes them.
      *
      * @param address 4 or 16 bytes
      */

@@ -37,7 +37,7 @@ public record ServiceTagsFile(long changeNumber, String cloud, Map<String, Servi
     }
 
     /**
-     * Selects tags by exact {@code name} (SPEC §6.4). The selection's {@link CidrSet} labels each prefix with the
+     * Selects tags by exact {@code name} (design §6.4). The selection's {@link CidrSet} labels each prefix with the
      * name of the first selected tag, in file order, that lists it.
      *
      * @param names tag names in config order; repeated names are selected once

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Streaming parser for Azure's {@code ServiceTags_<Cloud>_<YYYYMMDD>.json} (SPEC §6.4): top-level
+ * Streaming parser for Azure's {@code ServiceTags_<Cloud>_<YYYYMMDD>.json} (design §6.4): top-level
  * {@code changeNumber}, {@code cloud} and {@code values[]}, each value with {@code name} and
  * {@code properties.addressPrefixes}. The public file is 4 MB, so it is read token by token and never held as
  * a tree.

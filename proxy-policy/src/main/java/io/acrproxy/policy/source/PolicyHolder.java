@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The policy in force, behind one atomic reference (SPEC §6.1): each connection reads it once per decision
+ * The policy in force, behind one atomic reference (design §6.1): each connection reads it once per decision
  * and a reload swaps it whole, so a decision never sees half of an old policy and half of a new one.
  */
 public final class PolicyHolder {

@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin port (SPEC §10): {@code /metrics}, {@code /healthz}, {@code /readyz}, {@code /policy},
+ * The admin port (design §10): {@code /metrics}, {@code /healthz}, {@code /readyz}, {@code /policy},
  * {@code /blocked}, {@code /explain} and {@code POST /reload}.
  *
  * <p>The JDK's {@code HttpServer} rather than Netty: admin traffic is a scrape every few seconds and an

@@ -69,7 +69,7 @@ public final class AdminState {
     }
 
     /**
-     * Loads and installs the configuration again. Any failure leaves the policy in force unchanged (SPEC §6.6:
+     * Loads and installs the configuration again. Any failure leaves the policy in force unchanged (design §6.6:
      * never fail open). Settings outside the policy (listen, admin, transport, resolver.hosts, limits) take
      * effect at the next start.
      */

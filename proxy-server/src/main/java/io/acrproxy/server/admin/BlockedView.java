@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.acrproxy.core.observe.BlockedTargets;
 import java.util.List;
 
-/** {@code GET /blocked[?limit=N]}: the most recently and the most often refused targets (SPEC §9.2). */
+/** {@code GET /blocked[?limit=N]}: the most recently and the most often refused targets (design §9.2). */
 final class BlockedView {
     static final int DEFAULT_LIMIT = 50;
 

@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The policy's meters (SPEC §9.1): reloads by source and result, the last successful load per source, the
+ * The policy's meters (design §9.1): reloads by source and result, the last successful load per source, the
  * policy in force as an info metric, and the service-tags change number.
  *
  * <p>A reload reads every source at once, so each source the policy uses (config always, endpoint files and

@@ -11,7 +11,7 @@ import io.acrproxy.policy.servicetag.ServiceTagSelection;
 import java.time.Duration;
 import java.util.TreeSet;
 
-/** {@code GET /policy}: the effective rules, where they came from, and what to worry about (SPEC §10). */
+/** {@code GET /policy}: the effective rules, where they came from, and what to worry about (design §10). */
 final class PolicyView {
     private PolicyView() {
     }

@@ -33,7 +33,7 @@ public final class Main implements Runnable {
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setOut(out)
                 .setErr(err);
-        // SPEC §10: run is the default command, so `java -jar acr-egress-proxy.jar --config F` serves.
+        // design §10: run is the default command, so `java -jar acr-egress-proxy.jar --config F` serves.
         if (args.length == 0 || args[0].startsWith("--config")) {
             String[] withRun = new String[args.length + 1];
             withRun[0] = "run";

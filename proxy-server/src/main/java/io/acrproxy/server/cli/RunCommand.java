@@ -64,7 +64,7 @@ final class RunCommand implements Callable<Integer> {
             }
             throw e;
         }
-        // SIGHUP is the traditional "reload your configuration" (SPEC §6.6); sun.misc.Signal is the JDK's only way to catch it.
+        // SIGHUP is the traditional "reload your configuration" (design §6.6); sun.misc.Signal is the JDK's only way to catch it.
         Signal.handle(new Signal("HUP"), signal -> {
             AdminState.ReloadOutcome outcome = app.state().reload();
             if (outcome.success()) {

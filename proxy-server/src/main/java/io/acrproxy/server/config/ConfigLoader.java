@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Loads the YAML config file of SPEC §3 into a validated {@link ProxyConfig}: YAML text → tree →
+ * Loads the YAML config file of design §3 into a validated {@link ProxyConfig}: YAML text → tree →
  * {@link WireConfig} → {@link ProxyConfig}, reporting every problem of the file in one {@link ConfigException}.
  *
  * <p>This reads the config file only. {@link PolicySpecs#load(Path)} also reads the endpoint and

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Turns the bound {@link WireConfig} into a {@link ProxyConfig}, section by section in SPEC §3 order.
+ * Turns the bound {@link WireConfig} into a {@link ProxyConfig}, section by section in design §3 order.
  *
  * <p>Always returns a config: where a value is invalid the problem is recorded and the default stands in, so
  * that the remaining keys are still checked and the sources the config names can still be read in the same
@@ -35,7 +35,7 @@ final class ConfigValidator {
         this.authSection = new AuthSection(checks);
     }
 
-    /** Sections are checked in SPEC §3 order, so value problems are reported in that order. */
+    /** Sections are checked in design §3 order, so value problems are reported in that order. */
     ProxyConfig validate(WireConfig w) {
         KeyPath root = KeyPath.ROOT;
         ListenAddress listen = server.address(w.listen(), root.key("listen"), ProxyConfig.DEFAULT_LISTEN);

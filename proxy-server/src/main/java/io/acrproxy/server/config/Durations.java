@@ -7,7 +7,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Durations as SPEC §3 writes them: a whole number and one unit, {@code 500ms}, {@code 10s}, {@code 5m},
+ * Durations as design §3 writes them: a whole number and one unit, {@code 500ms}, {@code 10s}, {@code 5m},
  * {@code 24h}. No fractions, no compound forms ({@code 1h30m}), no days: every timeout and interval the proxy
  * has reads naturally in these units, and one spelling per value keeps configs easy to compare.
  */

@@ -6,7 +6,7 @@ import io.acrproxy.policy.host.InvalidHostException;
 import io.acrproxy.policy.net.IpAddresses;
 
 /**
- * {@code extraHosts} entries (SPEC §6.3): an exact host name, or {@code *.suffix} where {@code *} stands for
+ * {@code extraHosts} entries (design §6.3): an exact host name, or {@code *.suffix} where {@code *} stands for
  * exactly one label. Returns the normalised entry or throws {@link IllegalArgumentException}.
  */
 final class HostPatterns {

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Validates the sections that decide which names may be reached (SPEC §6.3): cloud and mode through ports. */
+/** Validates the sections that decide which names may be reached (design §6.3): cloud and mode through ports. */
 final class PolicySections {
     private final Checks checks;
     private final Problems problems;
@@ -135,7 +135,7 @@ final class PolicySections {
         return List.copyOf(out);
     }
 
-    /** Wildcards that hand out names other tenants can register (SPEC §1: an allowlist of *.azurecr.io is an exfiltration path). */
+    /** Wildcards that hand out names other tenants can register (design §1: an allowlist of *.azurecr.io is an exfiltration path). */
     private void warnAboutWildcard(String entry, KeyPath at, Cloud cloud) {
         String suffix = HostPatterns.wildcardSuffix(entry);
         if (suffix == null) {

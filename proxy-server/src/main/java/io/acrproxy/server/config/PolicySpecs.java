@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Builds the policy module's {@link PolicySpec} from a config and the files it names (SPEC §6.1).
+ * Builds the policy module's {@link PolicySpec} from a config and the files it names (design §6.1).
  *
  * <p>{@link #load(Path)} is the one-pass entry point: the config's own problems and those of its endpoint
  * and service-tags files come back together in one {@link ConfigException}.
@@ -93,7 +93,7 @@ public final class PolicySpecs {
     }
 
     /**
-     * The proxy's own sockets, refused as destinations (SPEC §6.5: proxy_loop). Wildcard binds stand for every
+     * The proxy's own sockets, refused as destinations (design §6.5: proxy_loop). Wildcard binds stand for every
      * local address, which only the running server can list; it adds them with
      * {@link DestinationRules#withOwnAddresses}.
      */

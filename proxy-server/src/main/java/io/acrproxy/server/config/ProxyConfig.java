@@ -19,10 +19,10 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The validated config (SPEC §3): every key has its final value, defaults filled in, names normalised,
+ * The validated config (design §3): every key has its final value, defaults filled in, names normalised,
  * relative paths resolved against the config file's directory. Built only by {@link ConfigLoader}.
  *
- * <p>Each nested record mirrors one YAML section and carries that section's SPEC §3 defaults.
+ * <p>Each nested record mirrors one YAML section and carries that section's design §3 defaults.
  */
 public record ProxyConfig(
         ListenAddress listen,
@@ -79,13 +79,13 @@ public record ProxyConfig(
         Objects.requireNonNull(relay, "relay");
     }
 
-    /** {@code sni:} (SPEC §7). */
+    /** {@code sni:} (design §7). */
     public record Sni(boolean required, Duration inspectTimeout, int maxClientHelloBytes) {
         public static final Sni DEFAULTS = new Sni(true, Duration.ofSeconds(10), 16384);
     }
 
     /**
-     * {@code serviceTags:} (SPEC §6.4).
+     * {@code serviceTags:} (design §6.4).
      *
      * @param source    where the tags come from, or {@code null} when service tags are not used
      * @param cacheFile the last good copy, or {@code null}
@@ -101,7 +101,7 @@ public record ProxyConfig(
     }
 
     /**
-     * {@code destinations:} (SPEC §6.5).
+     * {@code destinations:} (design §6.5).
      *
      * @param defaultDenyRanges {@code denyRanges: default}; {@link #denyRanges} is then empty, and the policy
      *                          module's defaults apply

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
-/** Validates {@code serviceTags:} (SPEC §6.4): where the tags come from, which ones, and what they are used for. */
+/** Validates {@code serviceTags:} (design §6.4): where the tags come from, which ones, and what they are used for. */
 final class ServiceTagsSection {
     private static final Pattern TAG_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The config file as written (SPEC §3): one record per YAML map, one component per key, in the SPEC's
- * order. Types are deliberately loose — boxed numbers and booleans, durations and enum values as strings,
+ * The config file as written (design §3): one record per YAML map, one component per key, in the order of
+ * design §3. Types are deliberately loose — boxed numbers and booleans, durations and enum values as strings,
  * {@link JsonNode} where a key takes two shapes — because {@link ConfigValidator} does the checking and
  * reports every problem with its key path.
  *

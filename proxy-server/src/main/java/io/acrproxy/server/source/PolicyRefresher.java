@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Re-reads the service-tags source every {@code refreshInterval}, backing off after failures (SPEC §6.6), and on
+ * Re-reads the service-tags source every {@code refreshInterval}, backing off after failures (design §6.6), and on
  * demand ({@link #refreshNow()}, for {@code POST /reload} and {@code SIGHUP}).
  *
  * <p>Checks run on one daemon thread of its own: a download and a 4 MB parse must never run on an event loop,

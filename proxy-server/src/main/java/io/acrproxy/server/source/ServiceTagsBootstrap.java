@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Before the first start with a URL service-tags source there is no {@code cacheFile} yet, and the policy is
  * loaded from that cache: fetch once so that the cache exists. When the URL is unreachable the load then
- * fails as SPEC §6.6 says (an unusable source with no usable cache stops the start).
+ * fails as design §6.6 says (an unusable source with no usable cache stops the start).
  */
 public final class ServiceTagsBootstrap {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceTagsBootstrap.class);

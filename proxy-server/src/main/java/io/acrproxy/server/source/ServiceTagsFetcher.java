@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fetches a {@code ServiceTags_*.json} from an {@code https://} URL (SPEC §6.6) with the JDK {@link HttpClient}.
+ * Fetches a {@code ServiceTags_*.json} from an {@code https://} URL (design §6.6) with the JDK {@link HttpClient}.
  *
  * <p>Requests are conditional once a good document has been read: the {@code ETag} and {@code Last-Modified} of
  * that 200 are sent back as {@code If-None-Match} (RFC 9110 §13.1.2) and {@code If-Modified-Since} (§13.1.3), so
@@ -149,7 +149,7 @@ public final class ServiceTagsFetcher implements ServiceTagsCheck {
     }
 
     /**
-     * The last good copy, for start-up when the URL is unreachable (SPEC §6.6); empty when no cache is configured
+     * The last good copy, for start-up when the URL is unreachable (design §6.6); empty when no cache is configured
      * or none has been written yet.
      *
      * @throws IOException when the cache exists but cannot be read or parsed

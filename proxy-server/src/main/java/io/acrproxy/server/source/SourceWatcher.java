@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches the policy's files (config, endpoint files, a service-tags file) and calls back once their
  * content has changed, after a quiet period that folds bursts of events (editors write a file in several
- * steps) into one reload (SPEC §6.6).
+ * steps) into one reload (design §6.6).
  *
  * <p>It watches the files' directories, not the files: a Kubernetes ConfigMap volume replaces its content by
  * swapping the {@code ..data} symlink, so the file's own path never sees an event, while its directory does.

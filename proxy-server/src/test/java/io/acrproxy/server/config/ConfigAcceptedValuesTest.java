@@ -58,7 +58,7 @@ class ConfigAcceptedValuesTest {
                 row("blobStorage: {mode: any}", c -> c.blobStorage().mode(), BlobMode.ANY),
                 // IoT Hubs are case-insensitive in Azure and become a DNS label
                 row("presets: [iot-edge]\niotHubs: [My-Hub-1, abc]", ProxyConfig::iotHubs, List.of("my-hub-1", "abc")),
-                // extraHosts: normalised as CONNECT hosts are (SPEC §4.3)
+                // extraHosts: normalised as CONNECT hosts are (design §4.3)
                 row("extraHosts: [Example.COM., '*.Example.com', my_host.local, example.com]", ProxyConfig::extraHosts,
                         List.of("example.com", "*.example.com", "my_host.local")),
                 row("ports: [443, 5671, 8443]", ProxyConfig::ports, List.of(443, 5671, 8443)),

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-/** SPEC §3 defaults, written out here rather than taken from the constants, so a wrong constant shows. */
+/** design §3 defaults, written out here rather than taken from the constants, so a wrong constant shows. */
 class ConfigDefaultsTest {
 
     @Test

@@ -95,7 +95,7 @@ class ConfigErrorMessagesTest {
             presets: [iot-edge]\\niotHubs: [ab] | iotHubs[0]: "ab" is not a valid IoT Hub name (3-50 letters, digits and hyphens, not starting or ending with a hyphen)
             presets: [iot-edge]\\niotHubs: [my_hub] | iotHubs[0]: "my_hub" is not a valid IoT Hub name (3-50 letters, digits and hyphens, not starting or ending with a hyphen)
 
-            # extraHosts (SPEC §6.3)
+            # extraHosts (design §6.3)
             extraHosts: ['*']            | extraHosts[0]: "*" is not a valid pattern: "*" must be followed by a suffix (expected: a host name such as example.com, or *.example.com)
             extraHosts: ['*.']           | extraHosts[0]: "*." is not a valid pattern: "*" must be followed by a suffix (expected: a host name such as example.com, or *.example.com)
             extraHosts: ['*.*.io']       | extraHosts[0]: "*.*.io" is not a valid pattern: "*" may only be the whole first label (expected: a host name such as example.com, or *.example.com)

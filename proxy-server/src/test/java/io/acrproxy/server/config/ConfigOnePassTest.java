@@ -30,7 +30,7 @@ class ConfigOnePassTest {
                 timeouts: {idle: 10x}
                 """;
 
-        // Unknown keys and wrong types first, in file order; then invalid values, in SPEC §3 key order.
+        // Unknown keys and wrong types first, in file order; then invalid values, in design §3 key order.
         assertThat(Configs.errors(yaml)).containsExactly(
                 "lisen: unknown key, did you mean \"listen\"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles,"
                         + " allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver,"

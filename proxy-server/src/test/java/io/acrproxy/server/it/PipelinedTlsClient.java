@@ -18,7 +18,7 @@ import javax.net.ssl.SSLParameters;
 
 /**
  * A TLS client that sends its ClientHello in the same write as the CONNECT head, before the proxy has
- * answered (as some clients do to save a round trip; SPEC §2 stage 2 says those bytes must not be lost),
+ * answered (as some clients do to save a round trip; design §2 stage 2 says those bytes must not be lost),
  * then completes a verified TLS handshake through the tunnel with the JDK's {@link SSLEngine}.
  */
 final class PipelinedTlsClient {

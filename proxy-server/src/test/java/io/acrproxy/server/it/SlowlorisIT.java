@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Slowloris (SPEC §4.1, timeouts.requestHeader): 1,000 connections trickling their request head one byte a
+ * Slowloris (design §4.1, timeouts.requestHeader): 1,000 connections trickling their request head one byte a
  * second are all answered 408 and closed at the header timeout, while an honest client is served at once.
  */
 class SlowlorisIT {
