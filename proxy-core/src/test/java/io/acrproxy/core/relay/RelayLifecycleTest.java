@@ -1,10 +1,11 @@
 package io.acrproxy.core.relay;
 
-import static io.acrproxy.core.relay.DuplexEmbeddedChannel.text;
+import static io.acrproxy.core.testing.DuplexEmbeddedChannel.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.acrproxy.core.relay.RelayResult.Outcome;
 import io.acrproxy.core.relay.RelayResult.Side;
+import io.acrproxy.core.testing.DuplexEmbeddedChannel;
 import io.acrproxy.core.testing.NoLeaks;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;

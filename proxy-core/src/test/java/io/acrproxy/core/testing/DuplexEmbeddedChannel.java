@@ -1,4 +1,4 @@
-package io.acrproxy.core.relay;
+package io.acrproxy.core.testing;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -17,13 +17,15 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelOutputShutdownException;
 import io.netty.channel.socket.DuplexChannel;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
  * An {@link EmbeddedChannel} that stands in for a TCP channel: it can be half-closed, its socket can
  * stall (flushed bytes stay queued, as when the remote reads slowly) and its writes can fail.
  */
-final class DuplexEmbeddedChannel extends EmbeddedChannel implements DuplexChannel {
+public class DuplexEmbeddedChannel extends EmbeddedChannel implements DuplexChannel {
     private boolean inputShutdown;
     private boolean outputShutdown;
     private int outputShutdowns;
@@ -33,8 +35,19 @@ final class DuplexEmbeddedChannel extends EmbeddedChannel implements DuplexChann
     private int closeCalls;
     private HalfClosureConfig config; // made on first use: EmbeddedChannel's constructor asks for it already
 
-    DuplexEmbeddedChannel() {
-        super();
+    private final InetSocketAddress remote;
+
+    public DuplexEmbeddedChannel() {
+        this(null, true);
+    }
+
+    /**
+     * @param remote   the remote address it reports ({@code null}: EmbeddedChannel's own)
+     * @param register false leaves registering (and so channelActive) to the caller, after it added its handlers
+     */
+    protected DuplexEmbeddedChannel(InetSocketAddress remote, boolean register) {
+        super(register, false);
+        this.remote = remote;
         // Counts close() calls through the pipeline: Netty makes an exception for each one, closed already or not.
         pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
             @Override
@@ -46,7 +59,7 @@ final class DuplexEmbeddedChannel extends EmbeddedChannel implements DuplexChann
     }
 
     /** Low water marks make the channel unwritable after one small write (each queued entry adds 96 bytes). */
-    DuplexEmbeddedChannel withWaterMark(int low, int high) {
+    public DuplexEmbeddedChannel withWaterMark(int low, int high) {
         config().setWriteBufferWaterMark(new WriteBufferWaterMark(low, high));
         return this;
     }
@@ -55,7 +68,7 @@ final class DuplexEmbeddedChannel extends EmbeddedChannel implements DuplexChann
      * The remote sent FIN: what NIO and epoll do once the read loop saw EOF. With ALLOW_HALF_CLOSURE on (the
      * relay's default) that is the input-shutdown event; with it off, a close.
      */
-    void receiveFin() {
+    public void receiveFin() {
         if (!config().getOption(ChannelOption.ALLOW_HALF_CLOSURE)) {
             inputShutdown = true;
             close();
@@ -68,40 +81,40 @@ final class DuplexEmbeddedChannel extends EmbeddedChannel implements DuplexChann
     }
 
     /** Flushed bytes stay queued until {@link #drain()}. */
-    void stall() {
+    public void stall() {
         stalled = true;
     }
 
-    void drain() {
+    public void drain() {
         stalled = false;
         flushOutbound();
     }
 
     /** The next flush fails with this error, as a socket write does (Netty closes the channel). */
-    void failWritesWith(IOException error) {
+    public void failWritesWith(IOException error) {
         writeFailure = error;
     }
 
-    int outputShutdowns() {
+    public int outputShutdowns() {
         return outputShutdowns;
     }
 
-    int closeCalls() {
+    public int closeCalls() {
         return closeCalls;
     }
 
     /** Flushed messages still queued when shutdownOutput() was called; -1 before. */
-    int queuedAtOutputShutdown() {
+    public int queuedAtOutputShutdown() {
         return queuedAtOutputShutdown;
     }
 
-    long pendingBytes() {
+    public long pendingBytes() {
         ChannelOutboundBuffer buffer = unsafe().outboundBuffer();
         return buffer == null ? 0 : buffer.totalPendingWriteBytes();
     }
 
     /** Reads and releases the next flushed message, as text. */
-    String readOutboundText() {
+    public String readOutboundText() {
         ByteBuf buf = readOutbound();
         if (buf == null) {
             return null;
@@ -114,7 +127,7 @@ final class DuplexEmbeddedChannel extends EmbeddedChannel implements DuplexChann
     }
 
     /** Reads and releases every flushed message, as one text. */
-    String readAllOutboundText() {
+    public String readAllOutboundText() {
         StringBuilder text = new StringBuilder();
         for (String part = readOutboundText(); part != null; part = readOutboundText()) {
             text.append(part);
@@ -122,7 +135,7 @@ final class DuplexEmbeddedChannel extends EmbeddedChannel implements DuplexChann
         return text.toString();
     }
 
-    static ByteBuf text(String s) {
+    public static ByteBuf text(String s) {
         return Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);
     }
 
@@ -175,6 +188,11 @@ final class DuplexEmbeddedChannel extends EmbeddedChannel implements DuplexChann
             }
             return super.setOption(option, value);
         }
+    }
+
+    @Override
+    protected SocketAddress remoteAddress0() {
+        return remote != null ? remote : super.remoteAddress0(); // known from the accept on, as for a real channel
     }
 
     @Override
