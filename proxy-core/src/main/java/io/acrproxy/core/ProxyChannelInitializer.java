@@ -37,7 +37,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
 
     public ProxyChannelInitializer(DataPlane plane) {
         this.plane = plane;
-        this.relay = new RelayStage(plane.relay(), plane.tunnels());
+        this.relay = new RelayStage(plane.relay(), plane.tunnels(), plane.policies());
     }
 
     @Override

@@ -73,17 +73,15 @@ public final class ProxyServer implements AutoCloseable {
 
     private final ConnectionEvents events;
     private final OpenTunnels tunnels;
-    private final boolean revokeOnReload;
     private final ExecutorService authExecutor;
     private final Set<InetSocketAddress> ownAddresses;
 
     private ProxyServer(Transport transport, EventLoopGroup acceptor, EventLoopGroup workers, HostResolver resolver,
                         ChannelGroup clients, Listeners server, PolicyHolder policies, DataPlane plane,
-                        Set<InetSocketAddress> ownAddresses, boolean revokeOnReload, ExecutorService authExecutor) {
+                        Set<InetSocketAddress> ownAddresses, ExecutorService authExecutor) {
         this.authExecutor = authExecutor;
         this.events = plane.events();
         this.tunnels = plane.tunnels();
-        this.revokeOnReload = revokeOnReload;
         this.ownAddresses = ownAddresses;
         this.transport = transport;
         this.acceptor = acceptor;
@@ -144,7 +142,7 @@ public final class ProxyServer implements AutoCloseable {
                     new UpstreamConnector(transport, config.timeouts().upstreamConnect()),
                     new InspectSettings(config.sni().inspectTimeout(), config.sni().maxClientHelloBytes()),
                     relay,
-                    new OpenTunnels());
+                    new OpenTunnels(config.revokeOnReload()));
             Supplier<ServerBootstrap> bootstrap = () -> {
                 ServerBootstrap b = new ServerBootstrap()
                         .channel(transport.serverChannel())
@@ -175,7 +173,7 @@ public final class ProxyServer implements AutoCloseable {
                     relay.splices() ? "relay splices after " + relay.spliceAfterBytes() + " bytes" : "relay copies",
                     policies.get().version(), policies.get().mode().code());
             return new ProxyServer(transport, acceptor, workers, resolver, clients, server, policies, plane, own,
-                    config.revokeOnReload(), authExecutor);
+                    authExecutor);
         } catch (RuntimeException | InterruptedException | java.net.BindException e) {
             authExecutor.shutdownNow();
             resolver.close();
@@ -224,12 +222,10 @@ public final class ProxyServer implements AutoCloseable {
         Policy next = Policy.compile(withOwn(spec, ownAddresses));
         policies.swap(next);
         LOG.info("policy {} in force ({} mode)", next.version(), next.mode().code());
-        if (revokeOnReload) {
-            // Each revoked tunnel is logged and counted when its relay ends, on its own event loop.
-            int revoked = tunnels.revoke(next);
-            if (revoked > 0) {
-                LOG.info("revokeOnReload: closing {} open tunnel(s) that policy {} no longer allows", revoked, next.version());
-            }
+        // revokeOnReload: each revoked tunnel is logged and counted when its relay ends, on its own event loop.
+        int revoked = tunnels.revoke(next);
+        if (revoked > 0) {
+            LOG.info("revokeOnReload: closing {} open tunnel(s) that policy {} no longer allows", revoked, next.version());
         }
         return next;
     }

@@ -116,7 +116,7 @@ public final class ClientHelloStage implements UpstreamHandler.Connected {
             relayStarted = true;
             connection.events().decided(connection.record());
             client.pipeline().remove(UnexpectedErrorHandler.NAME);
-            relay.start(connection, upstream, request.target(), accepted.serverName());
+            relay.start(connection, upstream, request.target(), accepted.serverName(), request.policy());
         }
 
         @Override

@@ -10,8 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The tunnels that are relaying, with what allowed them: target, upstream address and the ClientHello's
- * server name. After a policy reload, {@link #revoke} closes those the new policy no longer allows
- * ({@code revokeOnReload}, design §6.6) and leaves every other tunnel untouched.
+ * server name. With {@code revokeOnReload} (design §6.6), {@link #revoke} closes after a policy reload those the new
+ * policy no longer allows and leaves every other tunnel untouched; and a tunnel that was decided by an older policy
+ * than the one in force when it starts relaying (a reload came while it connected or sent its ClientHello, and
+ * {@link #revoke} ran before it was here) is checked against the one in force as it is added.
  */
 public final class OpenTunnels {
     /** One relaying tunnel. */
@@ -26,11 +28,29 @@ public final class OpenTunnels {
      * add and remove, a few per cent of a tunnel set-up's Java time when measured.
      */
     private final Map<Relay, Tunnel> tunnels = new ConcurrentHashMap<>();
+    private final boolean revokeOnReload;
 
-    /** Tracks {@code t} until its client channel closes. */
-    public void add(Tunnel t) {
+    /** @param revokeOnReload {@code revokeOnReload}: whether a reload closes the tunnels it no longer allows */
+    public OpenTunnels(boolean revokeOnReload) {
+        this.revokeOnReload = revokeOnReload;
+    }
+
+    /**
+     * Tracks {@code t} until its client channel closes.
+     *
+     * @param decidedBy the policy that allowed it
+     * @param inForce   the policy in force now; when it is a newer one that no longer allows the tunnel, the tunnel is
+     *                  revoked at once
+     */
+    public void add(Tunnel t, Policy decidedBy, Policy inForce) {
         tunnels.put(t.relay(), t);
         t.client().closeFuture().addListener(f -> tunnels.remove(t.relay()));
+        // Put first, then look at the policy: a reload swaps the policy before it iterates, so it either sees this
+        // tunnel or has swapped already, and then the check below sees the new policy.
+        if (revokeOnReload && inForce != decidedBy && !stillAllowed(inForce, t)) {
+            t.relay().revoke("policy " + inForce.version() + " no longer allows it");
+            tunnels.remove(t.relay());
+        }
     }
 
     public int size() {
@@ -44,6 +64,9 @@ public final class OpenTunnels {
      * @return how many were closed
      */
     public int revoke(Policy policy) {
+        if (!revokeOnReload) {
+            return 0;
+        }
         int revoked = 0;
         for (Tunnel t : tunnels.values()) {
             if (!stillAllowed(policy, t)) {

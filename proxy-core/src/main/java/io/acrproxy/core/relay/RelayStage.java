@@ -3,7 +3,9 @@ package io.acrproxy.core.relay;
 import io.acrproxy.core.connection.ClientConnection;
 import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.observe.TunnelRecord;
+import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.host.Authority;
+import io.acrproxy.policy.source.PolicyHolder;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
@@ -19,10 +21,13 @@ public final class RelayStage {
 
     private final RelaySettings settings;
     private final OpenTunnels tunnels;
+    private final PolicyHolder policies;
 
-    public RelayStage(RelaySettings settings, OpenTunnels tunnels) {
+    /** @param policies the policy in force, against which a tunnel decided by an older one is checked as it starts */
+    public RelayStage(RelaySettings settings, OpenTunnels tunnels, PolicyHolder policies) {
         this.settings = settings;
         this.tunnels = tunnels;
+        this.policies = policies;
     }
 
     public RelaySettings settings() {
@@ -32,15 +37,17 @@ public final class RelayStage {
     /**
      * Starts relaying between the connection's channel and {@code upstream}, which share an event loop; call on it.
      *
-     * @param target the CONNECT target, and {@code sni} the server name of the accepted ClientHello: what a reload
-     *               checks again
+     * @param target    the CONNECT target, and {@code sni} the server name of the accepted ClientHello: what a reload
+     *                  checks again
+     * @param decidedBy the policy that allowed the tunnel
      */
-    public void start(ClientConnection connection, Channel upstream, Authority target, String sni) {
+    public void start(ClientConnection connection, Channel upstream, Authority target, String sni, Policy decidedBy) {
         ConnectionEvents events = connection.events();
         TunnelRecord record = connection.record();
         events.tunnelStarted(record);
         Relay relay = Relay.start(connection.channel(), upstream, null, settings, result -> ended(connection, target, result));
-        tunnels.add(new OpenTunnels.Tunnel(relay, target, ((InetSocketAddress) upstream.remoteAddress()).getAddress(), sni));
+        tunnels.add(new OpenTunnels.Tunnel(relay, target, ((InetSocketAddress) upstream.remoteAddress()).getAddress(), sni),
+                decidedBy, policies.get());
     }
 
     private static void ended(ClientConnection connection, Authority target, RelayResult result) {

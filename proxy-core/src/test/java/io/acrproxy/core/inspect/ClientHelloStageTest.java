@@ -19,6 +19,7 @@ import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.policy.Reason;
 import io.acrproxy.policy.RegistrySpec;
 import io.acrproxy.policy.host.Authority;
+import io.acrproxy.policy.source.PolicyHolder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -39,7 +40,7 @@ class ClientHelloStageTest {
     private static final Authority TARGET = Authority.parse("myreg.azurecr.io:443");
 
     private final TestEvents events = new TestEvents();
-    private final OpenTunnels tunnels = new OpenTunnels();
+    private final OpenTunnels tunnels = new OpenTunnels(true);
     private final ClientChannel client = ClientChannel.from("10.0.0.7");
     private final ClientChannel upstream = ClientChannel.from("20.1.2.3");
     private final ClientConnection connection = new ClientConnection(client, events.events);
@@ -72,7 +73,7 @@ class ClientHelloStageTest {
         read.writeBytes(behind);
         client.writeInbound(read);
         ClientHelloStage stage = new ClientHelloStage(connection, new InspectSettings(Duration.ofSeconds(10), 16384),
-                new RelayStage(RelaySettings.copying(Duration.ofMinutes(1)), tunnels),
+                new RelayStage(RelaySettings.copying(Duration.ofMinutes(1)), tunnels, new PolicyHolder(POLICY)),
                 List.of(RequestHeadHandler.NAME, "decide-and-upstream"));
         connection.record().decision(POLICY.decide(TARGET)); // as the decision stage does
         stage.connected(lastStage, new AllowedConnect(TARGET, POLICY.decide(TARGET), POLICY), upstream);

@@ -10,6 +10,7 @@ import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.policy.RegistrySpec;
 import io.acrproxy.policy.host.Authority;
+import io.acrproxy.policy.source.PolicyHolder;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -17,8 +18,13 @@ import org.junit.jupiter.api.Test;
 /** Stage 8's bookkeeping: a tunnel is tracked while it relays, and a revocation is counted and logged as one. */
 class RelayStageTest {
     private final TestEvents events = new TestEvents();
-    private final OpenTunnels tunnels = new OpenTunnels();
-    private final RelayStage stage = new RelayStage(RelaySettings.copying(Duration.ofMinutes(1)), tunnels);
+    private static final Policy MYREG = Policy.compile(PolicySpec.builder().registries(RegistrySpec.named("myreg")).build());
+    private static final Policy OTHERREG =
+            Policy.compile(PolicySpec.builder().registries(RegistrySpec.named("otherreg")).build());
+
+    private final OpenTunnels tunnels = new OpenTunnels(true);
+    private final PolicyHolder policies = new PolicyHolder(MYREG);
+    private final RelayStage stage = new RelayStage(RelaySettings.copying(Duration.ofMinutes(1)), tunnels, policies);
     private final ClientChannel client = ClientChannel.from("10.0.0.7");
     private final ClientChannel upstream = ClientChannel.from("20.1.2.3");
     private final ClientConnection connection = new ClientConnection(client, events.events);
@@ -35,7 +41,7 @@ class RelayStageTest {
         upstream.start();
         connection.opened();
         connection.tunnelStarted();
-        stage.start(connection, upstream, Authority.parse(target), Authority.parse(target).host().text());
+        stage.start(connection, upstream, Authority.parse(target), Authority.parse(target).host().text(), MYREG);
     }
 
     private double revoked() {
@@ -47,7 +53,7 @@ class RelayStageTest {
         relay("myreg.azurecr.io:443");
         assertThat(tunnels.size()).isEqualTo(1);
 
-        int revoking = tunnels.revoke(Policy.compile(PolicySpec.builder().registries(RegistrySpec.named("otherreg")).build()));
+        int revoking = tunnels.revoke(OTHERREG);
 
         assertThat(revoking).isEqualTo(1);
         assertThat(client.isOpen()).isFalse();
@@ -61,7 +67,7 @@ class RelayStageTest {
     void aTunnelThePolicyStillAllowsIsLeftAlone() {
         relay("myreg.azurecr.io:443");
 
-        int revoking = tunnels.revoke(Policy.compile(PolicySpec.builder().registries(RegistrySpec.named("myreg")).build()));
+        int revoking = tunnels.revoke(MYREG);
 
         assertThat(revoking).isZero();
         assertThat(client.isOpen()).isTrue();
@@ -76,5 +82,37 @@ class RelayStageTest {
 
         assertThat(revoked()).isZero();
         assertThat(tunnels.size()).isZero();
+    }
+
+    /**
+     * A reload that came while the tunnel connected or sent its ClientHello ran its revocation before the tunnel was
+     * tracked: the tunnel is checked against the policy in force as it starts relaying.
+     */
+    @Test
+    void aTunnelDecidedByAPolicyThatAReloadReplacedIsCheckedAgainstTheNewOneAsItStarts() {
+        policies.swap(OTHERREG); // the reload, after the decision (MYREG), before the relay
+
+        relay("myreg.azurecr.io:443");
+
+        assertThat(client.isOpen()).isFalse();
+        assertThat(revoked()).isEqualTo(1);
+        assertThat(tunnels.size()).isZero();
+    }
+
+    @Test
+    void withoutRevokeOnReloadNothingIsRevoked() {
+        OpenTunnels keep = new OpenTunnels(false);
+        RelayStage keeping = new RelayStage(RelaySettings.copying(Duration.ofMinutes(1)), keep, policies);
+        policies.swap(OTHERREG);
+        client.start();
+        upstream.start();
+        connection.opened();
+        connection.tunnelStarted();
+
+        keeping.start(connection, upstream, Authority.parse("myreg.azurecr.io:443"), "myreg.azurecr.io", MYREG);
+
+        assertThat(client.isOpen()).isTrue();
+        assertThat(keep.revoke(OTHERREG)).isZero();
+        assertThat(revoked()).isZero();
     }
 }
