@@ -12,6 +12,8 @@ public enum Reason {
     ALLOWED("allowed", 200, null),
     CLIENT_NOT_ALLOWED("client_not_allowed", 403, "http_request_denied"),
     CONNECTION_LIMIT("connection_limit", 503, "connection_limit_reached"),
+    /** A PROXY protocol header that is missing from a trusted balancer, sent by anyone else, or malformed. */
+    PROXY_PROTOCOL_ERROR("proxy_protocol_error", 400, "http_request_error"),
     MALFORMED_REQUEST("malformed_request", 400, "http_request_error"),
     /** 414 for an oversized request line, 431 for the head as a whole. */
     HEADER_TOO_LARGE("header_too_large", 431, "http_request_error"),
@@ -29,6 +31,16 @@ public enum Reason {
     CONNECT_REFUSED("connect_refused", 502, "connection_refused"),
     CONNECT_FAILED("connect_failed", 502, "destination_unavailable"),
     CONNECT_TIMEOUT("connect_timeout", 504, "connection_timeout"),
+    /** No parent proxy of the route could be reached (refused, unreachable, or its name did not resolve). */
+    PARENT_UNREACHABLE("parent_unreachable", 502, "destination_unavailable"),
+    /** The parent proxy did not connect or did not answer the CONNECT in time. */
+    PARENT_TIMEOUT("parent_timeout", 504, "connection_timeout"),
+    /** The parent proxy answered the CONNECT with an error status other than 407 (it refused the target). */
+    PARENT_REFUSED("parent_refused", 502, "destination_unavailable"),
+    /** The parent proxy answered 407: the credentials configured for it are missing or wrong. */
+    PARENT_AUTH_FAILED("parent_auth_failed", 502, "destination_unavailable"),
+    /** The parent proxy's answer was not a well-formed HTTP response head within the limits. */
+    PARENT_BAD_RESPONSE("parent_bad_response", 502, "http_protocol_error"),
     NOT_TLS("not_tls", 0, null),
     SNI_MISSING("sni_missing", 0, null),
     SNI_MISMATCH("sni_mismatch", 0, null),
