@@ -1,14 +1,14 @@
 package io.acrproxy.core;
 
 import io.acrproxy.core.accept.ConnectionLimits;
+import io.acrproxy.core.accept.ProxyProtocolSettings;
 import io.acrproxy.core.auth.ProxyAuthenticator;
-import io.acrproxy.core.dns.HostResolver;
 import io.acrproxy.core.inspect.InspectSettings;
 import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.relay.OpenTunnels;
 import io.acrproxy.core.relay.RelaySettings;
 import io.acrproxy.core.request.RequestSettings;
-import io.acrproxy.core.upstream.UpstreamConnector;
+import io.acrproxy.core.upstream.Upstreams;
 import io.acrproxy.policy.source.PolicyHolder;
 import io.netty.channel.group.ChannelGroup;
 import java.util.Objects;
@@ -20,12 +20,12 @@ import java.util.Objects;
  *
  * @param policies      the policy in force; swapped by reloads
  * @param events        metrics, access log and {@code /blocked}
+ * @param proxyProtocol {@code listen.proxyProtocol}, or {@code null} when the clients connect directly
  * @param limits        {@code limits.maxConnections} and {@code limits.maxConnectionsPerClient}
  * @param clients       every open client connection, for the drain at shutdown
  * @param request       {@code timeouts.requestHeader}, {@code limits.maxHeaderBytes}
  * @param authenticator Basic proxy authentication, or {@code null} when {@code auth.users} is empty
- * @param resolver      {@code resolver.hosts}, then DNS
- * @param connector     connects upstream ({@code timeouts.upstreamConnect})
+ * @param upstreams     how targets are reached: resolver, connector, routes and parent proxies
  * @param inspect       the {@code sni} section
  * @param relay         {@code timeouts.idle} and the {@code relay} section
  * @param tunnels       the relaying tunnels, for {@code revokeOnReload}
@@ -33,12 +33,12 @@ import java.util.Objects;
 public record DataPlane(
         PolicyHolder policies,
         ConnectionEvents events,
+        ProxyProtocolSettings proxyProtocol,
         ConnectionLimits limits,
         ChannelGroup clients,
         RequestSettings request,
         ProxyAuthenticator authenticator,
-        HostResolver resolver,
-        UpstreamConnector connector,
+        Upstreams upstreams,
         InspectSettings inspect,
         RelaySettings relay,
         OpenTunnels tunnels) {
@@ -49,8 +49,7 @@ public record DataPlane(
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(clients, "clients");
         Objects.requireNonNull(request, "request");
-        Objects.requireNonNull(resolver, "resolver");
-        Objects.requireNonNull(connector, "connector");
+        Objects.requireNonNull(upstreams, "upstreams");
         Objects.requireNonNull(inspect, "inspect");
         Objects.requireNonNull(relay, "relay");
         Objects.requireNonNull(tunnels, "tunnels");

@@ -1,6 +1,7 @@
 package io.acrproxy.core;
 
 import io.acrproxy.core.accept.AdmissionHandler;
+import io.acrproxy.core.accept.ProxyProtocolHandler;
 import io.acrproxy.core.auth.ProxyAuthHandler;
 import io.acrproxy.core.connection.ClientConnection;
 import io.acrproxy.core.connection.UnexpectedErrorHandler;
@@ -19,11 +20,12 @@ import java.util.List;
  * Each accepted client connection starts with one handler per stage of design §2, in order:
  *
  * <pre>
- * admission → head (decoder) → request → [auth] → decide → upstream → errors
- *   stage 1       stage 2        stage 2   stage 3  stages 4–5  stage 6
+ * [proxy-header → proxy-protocol] → admission → head (decoder) → request → [auth] → decide → upstream → errors
+ *  behind a load balancer (§2.1)     stage 1       stage 2        stage 2   stage 3  stages 4–5  stage 6
  * </pre>
  *
- * Admission leaves once the connection is admitted. After the {@code 200} the ClientHello inspector (stage 7) takes
+ * The PROXY protocol stage lets the connection become active for the stages behind it only once the header has
+ * named the client. Admission leaves once the connection is admitted. After the {@code 200} the ClientHello inspector (stage 7) takes
  * the place of the request stages, and an accepted tunnel's relay handler (stage 8) takes its place in turn; see
  * {@link ClientHelloStage}. Every stage records into the connection's one {@link ClientConnection}.
  */
@@ -43,15 +45,24 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         ClientConnection connection = new ClientConnection(ch, plane.events());
+        RequestHeadDecoder decoder = RequestHeadHandler.newDecoder(plane.request());
         ChannelPipeline p = ch.pipeline();
+        if (plane.proxyProtocol() != null) {
+            ProxyProtocolHandler.Decoder header = new ProxyProtocolHandler.Decoder();
+            connection.opened(() -> header.receivedAnyBytes() || decoder.receivedAnyBytes());
+            p.addLast(ProxyProtocolHandler.Decoder.NAME, header);
+            p.addLast(ProxyProtocolHandler.NAME, new ProxyProtocolHandler(connection, plane.proxyProtocol()));
+        } else {
+            connection.opened(decoder::receivedAnyBytes);
+        }
         p.addLast("admission", new AdmissionHandler(connection, plane.policies(), plane.limits(), plane.clients()));
-        p.addLast(RequestHeadDecoder.NAME, RequestHeadHandler.newDecoder(plane.request()));
+        p.addLast(RequestHeadDecoder.NAME, decoder);
         p.addLast(RequestHeadHandler.NAME, new RequestHeadHandler(connection, plane.request()));
         if (plane.authenticator() != null) {
             p.addLast(ProxyAuthHandler.NAME, new ProxyAuthHandler(connection, plane.authenticator()));
         }
         p.addLast(DecisionHandler.NAME, new DecisionHandler(connection, plane.policies()));
-        p.addLast(UpstreamHandler.NAME, new UpstreamHandler(connection, plane.resolver(), plane.connector(),
+        p.addLast(UpstreamHandler.NAME, new UpstreamHandler(connection, plane.upstreams(),
                 new ClientHelloStage(connection, plane.inspect(), relay, REQUEST_STAGES)));
         p.addLast(UnexpectedErrorHandler.NAME, new UnexpectedErrorHandler(connection));
     }

@@ -38,7 +38,6 @@ public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         clients.add(ctx.channel());
-        connection.opened();
         InetAddress client = connection.clientAddress();
         Policy policy = policies.get();
         connection.record().policyVersion(policy.version());

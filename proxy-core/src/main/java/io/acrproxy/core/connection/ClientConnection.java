@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.function.BooleanSupplier;
 
 /**
  * What the stages of one client connection share (design §2): its access-log record, which each stage fills in,
@@ -21,21 +22,50 @@ public final class ClientConnection {
     private final Channel channel;
     private final ConnectionEvents events;
     private final TunnelRecord record;
+    private InetSocketAddress client;
     private boolean answered;
 
     public ClientConnection(Channel channel, ConnectionEvents events) {
         this.channel = channel;
         this.events = events;
-        InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
-        this.record = events.newRecord(remote.getAddress().getHostAddress() + ":" + remote.getPort());
+        this.client = (InetSocketAddress) channel.remoteAddress();
+        this.record = events.newRecord(text(client));
+    }
+
+    private static String text(InetSocketAddress address) {
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
     }
 
     public Channel channel() {
         return channel;
     }
 
+    /**
+     * The client's address: the TCP peer's, or the one a trusted load balancer reported in the PROXY protocol header
+     * (design §2.1). Every stage uses this one: client allowlist, limits, authentication throttling, log, metrics.
+     */
     public InetAddress clientAddress() {
-        return ((InetSocketAddress) channel.remoteAddress()).getAddress();
+        return client.getAddress();
+    }
+
+    /** A trusted load balancer reported the client: from now on it is this connection's client (access log too). */
+    public void clientReportedAs(InetSocketAddress reported) {
+        this.client = reported;
+        record.client(text(reported));
+    }
+
+    /**
+     * The connection asked for nothing (a balancer's health check, a connect that closed without a byte): counted as a
+     * probe, not a refusal, and logged only with {@code listen.logProbes}. Closes it.
+     */
+    public void probe(String kind) {
+        if (!answered) {
+            answered = true;
+            record.probe(kind);
+            if (channel.isOpen()) {
+                channel.close();
+            }
+        }
     }
 
     public TunnelRecord record() {
@@ -46,11 +76,25 @@ public final class ClientConnection {
         return events;
     }
 
-    /** The connection is accepted: it counts as open, and its record is written when it closes. */
+    /** As {@link #opened(BooleanSupplier)} for a connection whose first bytes nobody watches. */
     public void opened() {
+        opened(() -> true);
+    }
+
+    /**
+     * The connection is accepted (called as its pipeline is made): it counts as open, and its record is written when
+     * it closes. A connection that closes unanswered without having sent a byte is a probe ({@code empty}), not a
+     * refusal: a TCP health check.
+     *
+     * @param sentAnything whether the client has sent any byte of a request yet
+     */
+    public void opened(BooleanSupplier sentAnything) {
         events.opened(record);
         channel.closeFuture().addListener(f -> {
             if (!record.tunnelStarted()) {
+                if (!answered && !sentAnything.getAsBoolean()) {
+                    record.probe("empty");
+                }
                 events.closed(record);
             }
         });

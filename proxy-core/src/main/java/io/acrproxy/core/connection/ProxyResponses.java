@@ -64,8 +64,15 @@ public final class ProxyResponses {
         // RFC 9209 §2: the member names the proxy; "error" is a registered error type (§2.3), "details" an
         // sf-string for people (§2.1.5).
         sb.append("Proxy-Status: ").append(PROXY_STATUS_NAME)
-                .append("; error=").append(refusal.reason().proxyStatusError())
-                .append("; details=").append(ResponseText.quoted(text)).append("\r\n");
+                .append("; error=").append(refusal.reason().proxyStatusError());
+        if (refusal.nextHop() != null) {
+            // RFC 9209 §2.1.3 and §2.1.4: which hop failed, and what it answered.
+            sb.append("; next-hop=").append(ResponseText.quoted(refusal.nextHop().name()));
+            if (refusal.nextHop().receivedStatus() > 0) {
+                sb.append("; received-status=").append(refusal.nextHop().receivedStatus());
+            }
+        }
+        sb.append("; details=").append(ResponseText.quoted(text)).append("\r\n");
         if (refusal.realm() != null) {
             // RFC 7617 §2: the realm is a quoted-string; charset tells the client to send UTF-8 credentials.
             sb.append("Proxy-Authenticate: Basic realm=").append(ResponseText.quoted(refusal.realm()))

@@ -17,9 +17,23 @@ import java.util.Objects;
  * @param realm             the Basic realm of the {@code Proxy-Authenticate} challenge; set exactly for 407
  * @param keepAlive         false sends {@code Connection: close}; true keeps the connection open for another
  *                          request (a 407 challenge answered on the same connection, design §2 stage 3)
+ * @param nextHop           the parent proxy that failed, or {@code null}
  */
 public record Refusal(int status, Reason reason, String message, Body body, long retryAfterSeconds,
-                      String realm, boolean keepAlive) {
+                      String realm, boolean keepAlive, NextHop nextHop) {
+
+    /**
+     * The hop behind this proxy that failed: a parent proxy (design §2.3). RFC 9209 §2.1.3 and §2.1.4: the
+     * {@code Proxy-Status} entry names it ({@code next-hop}) and the status it answered ({@code received-status}).
+     *
+     * @param name           the parent's configured name
+     * @param receivedStatus the status the parent answered, or 0 when it did not answer
+     */
+    public record NextHop(String name, int receivedStatus) {
+        public NextHop {
+            Objects.requireNonNull(name, "name");
+        }
+    }
 
     /** The body a refusal carries. */
     public enum Body {
@@ -92,7 +106,7 @@ public record Refusal(int status, Reason reason, String message, Body body, long
 
     /** A refusal with an explicit status (414 or 431 for {@link Reason#HEADER_TOO_LARGE}, 429 or 503 for limits). */
     public static Refusal of(Reason reason, int status, String message) {
-        return new Refusal(status, reason, message, Body.TEXT, -1, null, false);
+        return new Refusal(status, reason, message, Body.TEXT, -1, null, false, null);
     }
 
     /**
@@ -101,7 +115,7 @@ public record Refusal(int status, Reason reason, String message, Body body, long
      */
     public static Refusal proxyAuthenticationRequired(Reason reason, String message, String realm) {
         Objects.requireNonNull(realm, "realm");
-        return new Refusal(407, reason, message, Body.TEXT, -1, realm, true);
+        return new Refusal(407, reason, message, Body.TEXT, -1, realm, true, null);
     }
 
     /** Adds {@code Retry-After: seconds} (503 and 429 only). */
@@ -109,15 +123,21 @@ public record Refusal(int status, Reason reason, String message, Body body, long
         if (seconds < 0) {
             throw new IllegalArgumentException("Retry-After must not be negative: " + seconds);
         }
-        return new Refusal(status, reason, message, body, seconds, realm, keepAlive);
+        return new Refusal(status, reason, message, body, seconds, realm, keepAlive, nextHop);
     }
 
     public Refusal withBody(Body newBody) {
-        return new Refusal(status, reason, message, newBody, retryAfterSeconds, realm, keepAlive);
+        return new Refusal(status, reason, message, newBody, retryAfterSeconds, realm, keepAlive, nextHop);
     }
 
     public Refusal withKeepAlive(boolean newKeepAlive) {
-        return new Refusal(status, reason, message, body, retryAfterSeconds, realm, newKeepAlive);
+        return new Refusal(status, reason, message, body, retryAfterSeconds, realm, newKeepAlive, nextHop);
+    }
+
+    /** Names the parent proxy that failed, and what it answered (0: nothing). */
+    public Refusal withNextHop(String parent, int receivedStatus) {
+        return new Refusal(status, reason, message, body, retryAfterSeconds, realm, keepAlive,
+                new NextHop(parent, receivedStatus));
     }
 
     /**

@@ -10,11 +10,18 @@ import java.util.function.LongSupplier;
  * gauges when it ends. The data plane calls these at a few fixed points; each record is counted once.
  */
 public final class ConnectionEvents {
+    /**
+     * The kinds of probe: {@code proxy_local}, a balancer's own connection (a PROXY protocol {@code LOCAL} or
+     * {@code UNKNOWN} header, its health check); {@code empty}, a TCP connect that closed without sending a byte.
+     */
+    public static final java.util.List<String> PROBE_KINDS = java.util.List.of("proxy_local", "empty");
+
     private final AccessLog accessLog;
     private final ProxyMetrics metrics;
     private final BlockedTargets blocked;
     private final Clock clock;
     private final LongSupplier nanoClock;
+    private final boolean logProbes;
 
     /**
      * @param clock     wall time, for the access log's {@code ts} and {@code /blocked}
@@ -22,11 +29,18 @@ public final class ConnectionEvents {
      */
     public ConnectionEvents(AccessLog accessLog, ProxyMetrics metrics, BlockedTargets blocked, Clock clock,
             LongSupplier nanoClock) {
+        this(accessLog, metrics, blocked, clock, nanoClock, false);
+    }
+
+    /** @param logProbes {@code listen.logProbes}: probes get an access-log line too ({@code "decision":"probe"}) */
+    public ConnectionEvents(AccessLog accessLog, ProxyMetrics metrics, BlockedTargets blocked, Clock clock,
+            LongSupplier nanoClock, boolean logProbes) {
         this.accessLog = accessLog;
         this.metrics = metrics;
         this.blocked = blocked;
         this.clock = clock;
         this.nanoClock = nanoClock;
+        this.logProbes = logProbes;
     }
 
     /** The record of a new client connection from {@code client} ({@code address:port}). */
@@ -91,13 +105,25 @@ public final class ConnectionEvents {
         }
     }
 
-    /** The client connection is gone: the access-log line, once. */
+    /**
+     * The client connection is gone: the access-log line, once. A probe (the connection asked for nothing) is counted
+     * as one and gets no line unless {@code listen.logProbes} asks for it.
+     */
     public void closed(TunnelRecord r) {
         if (r.written) {
             return;
         }
-        decided(r);
         metrics.connectionClosed();
+        if (r.probe != null) {
+            r.written = true;
+            metrics.probe(r.probe);
+            if (logProbes) {
+                r.written = false;
+                accessLog.write(r);
+            }
+            return;
+        }
+        decided(r);
         accessLog.write(r);
     }
 

@@ -1,12 +1,12 @@
 package io.acrproxy.core.observe;
 
+import io.acrproxy.core.transport.epoll.SplicePipes;
 import io.acrproxy.policy.Reason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.acrproxy.core.transport.epoll.SplicePipes;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -31,6 +31,7 @@ public final class ProxyMetrics {
     private final Counter bytesUpstream;
     private final Counter bytesDownstream;
     private final Counter tunnelsRevoked;
+    private final java.util.Map<String, Counter> probes = new java.util.concurrent.ConcurrentHashMap<>();
     private final Counter acceptErrors;
     private final AtomicLong connectionsActive = new AtomicLong();
     private final AtomicLong tunnelsActive = new AtomicLong();
@@ -62,6 +63,9 @@ public final class ProxyMetrics {
                 .description("Bytes relayed, counted when a tunnel ends").register(registry);
         bytesDownstream = Counter.builder("acrproxy.tunnel.bytes").tag("direction", "downstream").baseUnit("bytes")
                 .description("Bytes relayed, counted when a tunnel ends").register(registry);
+        for (String kind : ConnectionEvents.PROBE_KINDS) {
+            probe(kind, 0);
+        }
         tunnelsRevoked = Counter.builder("acrproxy.tunnels.revoked")
                 .description("Open tunnels closed because a policy reload withdrew their permission").register(registry);
         acceptErrors = Counter.builder("acrproxy.accept.errors")
@@ -101,7 +105,8 @@ public final class ProxyMetrics {
     /** DNS and connection failures: the policy allowed the request but the network did not. */
     static boolean isUpstreamFailure(Reason r) {
         return switch (r) {
-            case DNS_ERROR, DNS_TIMEOUT, CONNECT_REFUSED, CONNECT_FAILED, CONNECT_TIMEOUT -> true;
+            case DNS_ERROR, DNS_TIMEOUT, CONNECT_REFUSED, CONNECT_FAILED, CONNECT_TIMEOUT, PARENT_UNREACHABLE,
+                    PARENT_TIMEOUT, PARENT_REFUSED, PARENT_AUTH_FAILED, PARENT_BAD_RESPONSE -> true;
             default -> false;
         };
     }
@@ -145,7 +150,6 @@ public final class ProxyMetrics {
         tunnelDuration.record(durationNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** One failed accept on the listening socket. */
     /** Exposes {@code acrproxy_access_log_dropped_total}: lines the access log's full queue dropped. */
     public void watch(AccessLog accessLog) {
         FunctionCounter.builder("acrproxy.access.log.dropped", accessLog, AccessLog::dropped)
@@ -163,12 +167,70 @@ public final class ProxyMetrics {
         acceptErrors.increment();
     }
 
+    /** A connection that asked for nothing: {@code kind} is one of {@link ConnectionEvents#PROBE_KINDS}. */
+    void probe(String kind) {
+        probe(kind, 1);
+    }
+
+    private void probe(String kind, int n) {
+        probes.computeIfAbsent(kind, k -> Counter.builder("acrproxy.probes").tag("kind", k)
+                .description("Connections that asked for nothing: a balancer's health check (PROXY protocol LOCAL), "
+                        + "or a TCP connect that closed without sending a byte").register(registry)).increment(n);
+    }
+
     public void tunnelRevoked() {
         tunnelsRevoked.increment();
     }
 
     public void upstreamConnected(long nanos) {
         upstreamConnect.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The meters of one parent proxy (design §2.3); label values are the configured parent names only.
+     *
+     * @param up 1 while the parent is tried in its configured place, 0 while it is skipped after failing
+     */
+    public ParentMeters parent(String name, java.util.function.IntSupplier up) {
+        // Strong: the supplier is a lambda nobody else holds, and Micrometer keeps gauge objects weakly.
+        Gauge.builder("acrproxy.parent.up", up, u -> u.getAsInt()).strongReference(true).tag("parent", name)
+                .description("1 while the parent proxy is tried in its configured order, 0 while it is skipped "
+                        + "after it could not be reached (timeouts.parentRetry)").register(registry);
+        Timer connect = Timer.builder("acrproxy.parent.connect").tag("parent", name)
+                .description("Time to a parent proxy's 2xx answer to CONNECT: TCP connect and the answer")
+                .serviceLevelObjectives(seconds(0.001), seconds(0.005), seconds(0.025), seconds(0.1), seconds(0.5),
+                        seconds(1), seconds(5))
+                .register(registry);
+        java.util.Map<Reason, Counter> failures = new java.util.EnumMap<>(Reason.class);
+        for (Reason r : new Reason[] {Reason.PARENT_UNREACHABLE, Reason.PARENT_TIMEOUT, Reason.PARENT_REFUSED,
+                Reason.PARENT_AUTH_FAILED, Reason.PARENT_BAD_RESPONSE}) {
+            failures.put(r, Counter.builder("acrproxy.parent.failures").tag("parent", name).tag("reason", r.code())
+                    .description("Tunnels a parent proxy could not open, by reason; unreachable and timed-out parents "
+                            + "are skipped for a while and the next one is tried").register(registry));
+        }
+        return new ParentMeters(connect, failures);
+    }
+
+    /** What a parent proxy's attempts are recorded into. */
+    public static final class ParentMeters {
+        private final Timer connect;
+        private final java.util.Map<Reason, Counter> failures;
+
+        ParentMeters(Timer connect, java.util.Map<Reason, Counter> failures) {
+            this.connect = connect;
+            this.failures = failures;
+        }
+
+        public void connected(long nanos) {
+            connect.record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        public void failed(Reason reason) {
+            Counter c = failures.get(reason);
+            if (c != null) {
+                c.increment();
+            }
+        }
     }
 
     public void dnsResolved(long nanos) {

@@ -30,6 +30,8 @@ public final class TunnelRecord {
     boolean tunnelStarted;
     boolean counted;
     boolean relaying;
+    /** Set when the connection asked for nothing: the kind of probe (see {@link ConnectionEvents#PROBE_KINDS}). */
+    String probe;
 
     public TunnelRecord(Instant start, long startNanos) {
         this.start = start;
@@ -70,6 +72,22 @@ public final class TunnelRecord {
     /** Upstream and DNS failures and internal errors are errors, not denials: the policy allowed the request. */
     private static boolean isFailure(Reason r) {
         return r == Reason.INTERNAL_ERROR || ProxyMetrics.isUpstreamFailure(r);
+    }
+
+    /**
+     * The connection asked for nothing: a health check. Its line, if it gets one, says {@code "decision":"probe"} and
+     * the kind as its rule.
+     */
+    public TunnelRecord probe(String kind) {
+        probe = kind;
+        decision = "probe";
+        reason = null;
+        rule = kind;
+        return this;
+    }
+
+    public boolean isProbe() {
+        return probe != null;
     }
 
     /** From now on the tunnel, not the request handler, writes this record when it ends. */

@@ -3,6 +3,7 @@ package io.acrproxy.core.relay;
 import io.acrproxy.core.connection.ClientConnection;
 import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.observe.TunnelRecord;
+import io.acrproxy.core.upstream.ParentConnector;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.host.Authority;
 import io.acrproxy.policy.source.PolicyHolder;
@@ -46,6 +47,7 @@ public final class RelayStage {
         TunnelRecord record = connection.record();
         events.tunnelStarted(record);
         Relay relay = Relay.start(connection.channel(), upstream, null, settings, result -> ended(connection, target, result));
+        ParentConnector.releaseHeldBytes(upstream); // what a parent proxy sent behind its 2xx, to the relay's handler
         tunnels.add(new OpenTunnels.Tunnel(relay, target, ((InetSocketAddress) upstream.remoteAddress()).getAddress(), sni),
                 decidedBy, policies.get());
     }

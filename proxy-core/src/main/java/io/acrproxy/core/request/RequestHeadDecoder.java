@@ -59,6 +59,7 @@ public final class RequestHeadDecoder extends ByteToMessageDecoder {
     private final int maxHeaderLines;
 
     private State state = State.REQUEST_LINE;
+    private boolean receivedAny;
     /** Bytes of the head consumed so far, leading empty lines included. */
     private int headBytes;
     /** Bytes of the current, not yet terminated line already searched for LF, so no byte is searched twice. */
@@ -83,8 +84,14 @@ public final class RequestHeadDecoder extends ByteToMessageDecoder {
         this.maxHeaderLines = maxHeaderLines;
     }
 
+    /** True once any byte has arrived: a connection that closes before is a probe, not a broken request. */
+    public boolean receivedAnyBytes() {
+        return receivedAny;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        receivedAny |= in.isReadable();
         switch (state) {
             case DONE:
                 // Leave the bytes behind the head where they are: they belong to the next protocol. Hold no

@@ -3,12 +3,12 @@ package io.acrproxy.core.upstream;
 import io.acrproxy.core.connection.ClientConnection;
 import io.acrproxy.core.decide.AllowedConnect;
 import io.acrproxy.core.dns.DnsFailures;
-import io.acrproxy.core.dns.HostResolver;
 import io.acrproxy.core.upstream.UpstreamConnector.ConnectFailure;
 import io.acrproxy.policy.Decision;
 import io.acrproxy.policy.Reason;
 import io.acrproxy.policy.host.Authority;
 import io.acrproxy.policy.host.IpLiteral;
+import io.acrproxy.policy.route.Route;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Stage 6 of a connection (design §2): resolves the permitted target once (an IP literal is its own address),
  * checks every address against the destination filter with the same policy that allowed the target (design §6.5),
- * and connects to the first checked address that accepts, never re-resolving between check and connect. The
- * connected upstream channel goes to {@link Connected} — in production the ClientHello stage, which answers
+ * and connects to the first checked address that accepts, never re-resolving between check and connect. A target
+ * whose route goes through parent proxies is not resolved at all: the parents are asked for it by name
+ * ({@link ParentConnector}). The connected upstream channel goes to {@link Connected} — in production the ClientHello stage, which answers
  * {@code 200} and takes over. DNS and connect failures are answered {@code 502}/{@code 504} (design §5).
  *
  * <p>Bytes the client pipelined behind its head stay in the request-head decoder meanwhile (it stops reading while
@@ -44,15 +45,12 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private final ClientConnection connection;
-    private final HostResolver resolver;
-    private final Connector connector;
+    private final Upstreams upstreams;
     private final Connected next;
 
-    public UpstreamHandler(ClientConnection connection, HostResolver resolver, Connector connector,
-            Connected next) {
+    public UpstreamHandler(ClientConnection connection, Upstreams upstreams, Connected next) {
         this.connection = connection;
-        this.resolver = resolver;
-        this.connector = connector;
+        this.upstreams = upstreams;
         this.next = next;
     }
 
@@ -63,12 +61,16 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Authority target = request.target();
+        if (upstreams.routes().route(target) instanceof Route.ViaParents via) {
+            connectThroughParents(ctx, request, via);
+            return;
+        }
         if (target.host() instanceof IpLiteral ip) {
             connect(ctx, request, List.of(ip.address()));
             return;
         }
         long started = connection.events().nanoTime();
-        Future<List<InetAddress>> lookup = resolver.resolve(target.host().text(), ctx.channel().eventLoop());
+        Future<List<InetAddress>> lookup = upstreams.resolver().resolve(target.host().text(), ctx.channel().eventLoop());
         lookup.addListener(f -> {
             connection.events().metrics().dnsResolved(connection.events().nanoTime() - started);
             if (!ctx.channel().isActive()) {
@@ -81,6 +83,31 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             Reason reason = DnsFailures.classify(f.cause());
             connection.refuse(reason, "resolving " + target.host().text(), target.host().text() + " could not be resolved ("
                     + (reason == Reason.DNS_TIMEOUT ? "the DNS query timed out" : "no such name or no answer") + ")");
+        });
+    }
+
+    /**
+     * Asks the route's parents for a tunnel to the target's name (design §2.3): nothing is resolved or filtered here,
+     * the parent does that; the destination filter does not apply to the parents' own addresses.
+     */
+    private void connectThroughParents(ChannelHandlerContext ctx, AllowedConnect request, Route.ViaParents via) {
+        Authority target = request.target();
+        upstreams.parents().open(ctx.channel().eventLoop(), via.parents(), target).addListener(f -> {
+            if (!f.isSuccess()) {
+                if (f.cause() instanceof ParentFailure failure) {
+                    connection.refuse(failure.reason(), "parent " + failure.parent().name(), failure.refusal());
+                } else {
+                    connection.refuse(Reason.PARENT_UNREACHABLE, "parents", "no parent proxy could be reached");
+                }
+                return;
+            }
+            ParentConnector.Opened opened = (ParentConnector.Opened) f.getNow();
+            if (!ctx.channel().isActive() || connection.isAnswered()) {
+                opened.channel().close();
+                return;
+            }
+            connection.record().upstream(opened.parent().name() + " (" + opened.parent().address() + ")");
+            next.connected(ctx, request, opened.channel());
         });
     }
 
@@ -109,7 +136,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long started = connection.events().nanoTime();
-        connector.connect(ctx.channel().eventLoop(), checked).addListener(f -> {
+        upstreams.connector().connect(ctx.channel().eventLoop(), checked).addListener(f -> {
             if (!f.isSuccess()) {
                 ConnectFailure failure = f.cause() instanceof ConnectFailure cf ? cf : null;
                 connection.refuse(failure != null ? failure.reason() : Reason.CONNECT_FAILED, "connecting to " + target,

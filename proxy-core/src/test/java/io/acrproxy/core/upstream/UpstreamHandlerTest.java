@@ -65,7 +65,7 @@ class UpstreamHandlerTest {
             return connect;
         };
         upstream.start();
-        ch.start(new UpstreamHandler(connection, resolver, connector, (ctx, request, up) -> connected.add(up)));
+        ch.start(new UpstreamHandler(connection, Upstreams.direct(resolver, connector), (ctx, request, up) -> connected.add(up)));
         Authority authority = Authority.parse(target);
         Decision decision = POLICY.decide(authority);
         ch.writeInbound(new AllowedConnect(authority, decision, POLICY));
@@ -125,7 +125,7 @@ class UpstreamHandlerTest {
             public void close() {
             }
         };
-        second.start(new UpstreamHandler(secondConnection, timingOut, (loop, a) -> null, (c, r, u) -> { }));
+        second.start(new UpstreamHandler(secondConnection, Upstreams.direct(timingOut, (loop, a) -> null), (c, r, u) -> { }));
         Authority target = Authority.parse("myreg.azurecr.io:443");
         second.writeInbound(new AllowedConnect(target, POLICY.decide(target), POLICY));
         assertThat(second.written()).startsWith("HTTP/1.1 504 Gateway timeout: myreg.azurecr.io could not be resolved "

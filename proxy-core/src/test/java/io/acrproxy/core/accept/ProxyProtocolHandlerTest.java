@@ -1,0 +1,203 @@
+package io.acrproxy.core.accept;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.acrproxy.core.connection.ClientConnection;
+import io.acrproxy.core.testing.ClientChannel;
+import io.acrproxy.core.testing.TestEvents;
+import io.acrproxy.policy.Policy;
+import io.acrproxy.policy.PolicySpec;
+import io.acrproxy.policy.Reason;
+import io.acrproxy.policy.net.Cidr;
+import io.acrproxy.policy.net.CidrSet;
+import io.acrproxy.policy.source.PolicyHolder;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Behind a load balancer (10.0.0.5, trusted): the PROXY protocol header names the client, and admission judges that
+ * client, not the balancer (whose own address is not in clients.allow here).
+ */
+class ProxyProtocolHandlerTest {
+    private static final ProxyProtocolSettings SETTINGS = new ProxyProtocolSettings(
+            CidrSet.of(List.of(Cidr.parse("10.0.0.0/24")), "trusted"), Duration.ofSeconds(10));
+
+    private final TestEvents events = new TestEvents();
+    private final PolicyHolder policies = new PolicyHolder(Policy.compile(PolicySpec.builder()
+            .clientAllow(List.of(Cidr.parse("203.0.113.0/24"))).build()));
+    private final List<String> reachedTheRequestStage = new ArrayList<>();
+    private ClientChannel ch;
+    private ClientConnection connection;
+    private boolean active;
+
+    @AfterEach
+    void close() {
+        if (ch != null) {
+            ch.finishAndReleaseAll();
+        }
+        events.close();
+    }
+
+    private ClientChannel connectFrom(String ip) {
+        ch = ClientChannel.from(ip);
+        connection = new ClientConnection(ch, events.events);
+        ProxyProtocolHandler.Decoder decoder = new ProxyProtocolHandler.Decoder();
+        connection.opened(decoder::receivedAnyBytes);
+        ch.pipeline()
+                .addLast(ProxyProtocolHandler.Decoder.NAME, decoder)
+                .addLast(ProxyProtocolHandler.NAME, new ProxyProtocolHandler(connection, SETTINGS))
+                .addLast("admission", new AdmissionHandler(connection, policies, new ConnectionLimits(10, 10),
+                        new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE)))
+                .addLast(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        active = true;
+                    }
+
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        reachedTheRequestStage.add(((ByteBuf) msg).toString(StandardCharsets.US_ASCII));
+                        ((ByteBuf) msg).release();
+                    }
+                });
+        return ch.start();
+    }
+
+    private static ByteBuf ascii(String s) {
+        return Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);
+    }
+
+    private static ByteBuf v2(HAProxyCommand command, String source, int port) {
+        EmbeddedChannel encoder = new EmbeddedChannel(HAProxyMessageEncoder.INSTANCE);
+        encoder.writeOutbound(new HAProxyMessage(HAProxyProtocolVersion.V2, command,
+                command == HAProxyCommand.LOCAL ? HAProxyProxiedProtocol.UNKNOWN : HAProxyProxiedProtocol.TCP4,
+                command == HAProxyCommand.LOCAL ? null : source, command == HAProxyCommand.LOCAL ? null : "10.0.0.10",
+                command == HAProxyCommand.LOCAL ? 0 : port, command == HAProxyCommand.LOCAL ? 0 : 3128));
+        return encoder.readOutbound();
+    }
+
+    @Test
+    void aV1HeaderFromTheBalancerNamesTheClientThatAdmissionThenJudges() {
+        connectFrom("10.0.0.5");
+        assertThat(active).as("the stages wait for the header").isFalse();
+
+        ch.writeInbound(ascii("PROXY TCP4 203.0.113.7 10.0.0.10 51234 3128\r\nCONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n"));
+
+        assertThat(active).isTrue();
+        assertThat(connection.clientAddress().getHostAddress()).isEqualTo("203.0.113.7");
+        assertThat(connection.record().toString()).startsWith("203.0.113.7:51234 ");
+        assertThat(String.join("", reachedTheRequestStage)).isEqualTo("CONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n");
+        assertThat(ch.written()).isEmpty();
+    }
+
+    @Test
+    void aV2HeaderNamingAClientOutsideClientsAllowIsRefusedAsThatClient() {
+        connectFrom("10.0.0.5");
+
+        ch.writeInbound(v2(HAProxyCommand.PROXY, "198.51.100.9", 40000));
+
+        assertThat(ch.written()).startsWith("HTTP/1.1 403 Forbidden by egress policy: ");
+        assertThat(connection.record().reason()).isEqualTo(Reason.CLIENT_NOT_ALLOWED);
+        assertThat(connection.record().toString()).startsWith("198.51.100.9:40000 ");
+    }
+
+    @Test
+    void theBalancersOwnHealthCheckIsAProbeWithoutAnAccessLogLine() {
+        connectFrom("10.0.0.5");
+
+        ch.writeInbound(v2(HAProxyCommand.LOCAL, null, 0));
+
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.written()).isEmpty();
+        assertThat(events.registry.get("acrproxy.probes").tag("kind", "proxy_local").counter().count()).isEqualTo(1);
+        assertThat(events.requests("denied")).isZero();
+        events.close(); // writes out whatever was queued
+        assertThat(events.accessLines).isEmpty();
+    }
+
+    @Test
+    void aConnectFromTheBalancerThatSendsNothingIsAProbe() {
+        connectFrom("10.0.0.5");
+
+        ch.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(events.registry.get("acrproxy.probes").tag("kind", "empty").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aRequestWithoutTheHeaderFromTheBalancerIsRefused() {
+        connectFrom("10.0.0.5");
+
+        ch.writeInbound(ascii("CONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n"));
+
+        assertThat(connection.record().reason()).isEqualTo(Reason.PROXY_PROTOCOL_ERROR);
+        assertThat(connection.record().rule()).isEqualTo("listen.proxyProtocol");
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(reachedTheRequestStage).isEmpty();
+        assertThat(events.denied("proxy_protocol_error")).isEqualTo(1);
+    }
+
+    @Test
+    void aHeaderCutShortByTheBalancersFinIsRefused() {
+        connectFrom("10.0.0.5");
+
+        ch.writeInbound(ascii("PROXY TCP4 203.0.113.7 10.0"));
+        ch.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+
+        assertThat(connection.record().reason()).isEqualTo(Reason.PROXY_PROTOCOL_ERROR);
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void aHeaderThatDoesNotArriveInTimeIsAnswered408() {
+        connectFrom("10.0.0.5");
+        ch.writeInbound(ascii("PROXY TCP4 "));
+
+        ch.advanceTimeBy(10, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+
+        assertThat(connection.record().reason()).isEqualTo(Reason.HEADER_TIMEOUT);
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void aPeerOutsideTrustedFromMayNotNameAClient() {
+        connectFrom("203.0.113.9");
+        assertThat(active).as("judged as it is, at once").isTrue();
+
+        ch.writeInbound(ascii("PROXY TCP4 203.0.113.7 10.0.0.10 51234 3128\r\n"));
+
+        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad request: a PROXY protocol header from 203.0.113.9, which "
+                + "is not in listen.proxyProtocol.trustedFrom");
+        assertThat(reachedTheRequestStage).isEmpty();
+    }
+
+    @Test
+    void aPeerOutsideTrustedFromSpeaksPlainHttpAsAlways() {
+        connectFrom("203.0.113.9");
+
+        ch.writeInbound(ascii("CONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n"));
+
+        assertThat(String.join("", reachedTheRequestStage)).isEqualTo("CONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n");
+        assertThat(connection.clientAddress().getHostAddress()).isEqualTo("203.0.113.9");
+    }
+}
