@@ -4,6 +4,7 @@ import io.acrproxy.core.DataPlane;
 import io.acrproxy.core.ProxyChannelInitializer;
 import io.acrproxy.core.accept.AcceptErrorHandler;
 import io.acrproxy.core.accept.ConnectionLimits;
+import io.acrproxy.core.accept.ProxyProtocolSettings;
 import io.acrproxy.core.auth.ProxyAuthenticator;
 import io.acrproxy.core.dns.HostResolver;
 import io.acrproxy.core.dns.NettyHostResolver;
@@ -19,9 +20,14 @@ import io.acrproxy.core.request.RequestSettings;
 import io.acrproxy.core.transport.Transport;
 import io.acrproxy.core.transport.TunnelSockets;
 import io.acrproxy.core.transport.epoll.SplicePipes;
+import io.acrproxy.core.upstream.ParentConnector;
+import io.acrproxy.core.upstream.ParentHealth;
 import io.acrproxy.core.upstream.UpstreamConnector;
+import io.acrproxy.core.upstream.Upstreams;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
+import io.acrproxy.policy.net.CidrSet;
+import io.acrproxy.policy.route.Routes;
 import io.acrproxy.policy.source.PolicyHolder;
 import io.acrproxy.server.config.ProxyConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,6 +41,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -69,6 +76,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ChannelGroup clients;
     private final Listeners server;
     private final PolicyHolder policies;
+    private final Upstreams upstreams;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final ConnectionEvents events;
@@ -81,6 +89,7 @@ public final class ProxyServer implements AutoCloseable {
                         Set<InetSocketAddress> ownAddresses, ExecutorService authExecutor) {
         this.authExecutor = authExecutor;
         this.events = plane.events();
+        this.upstreams = plane.upstreams();
         this.tunnels = plane.tunnels();
         this.ownAddresses = ownAddresses;
         this.transport = transport;
@@ -108,6 +117,28 @@ public final class ProxyServer implements AutoCloseable {
                 new SplicePipes(splice ? config.relay().maxSplicePipes() : 0));
     }
 
+    /** Direct connections, or through the configured parent proxies along the routes (design §2.3). */
+    static Upstreams upstreams(ProxyConfig config, HostResolver resolver, UpstreamConnector connector,
+            ProxyMetrics metrics) {
+        Routes routes = config.routing();
+        if (!routes.hasParents()) {
+            return Upstreams.direct(resolver, connector);
+        }
+        ParentHealth health = new ParentHealth(routes.parents(), config.timeouts().parentRetry(), System::nanoTime, metrics);
+        return new Upstreams(resolver, connector, routes,
+                new ParentConnector(resolver, connector, health, config.timeouts().upstreamConnect(), System::nanoTime));
+    }
+
+    /** {@code listen.proxyProtocol}, or {@code null} when clients connect directly. */
+    static ProxyProtocolSettings proxyProtocol(ProxyConfig config) {
+        if (!config.proxyProtocol().enabled()) {
+            return null;
+        }
+        CidrSet.Builder trusted = CidrSet.builder();
+        config.proxyProtocol().trustedFrom().forEach(c -> trusted.add(c, "listen.proxyProtocol.trustedFrom"));
+        return new ProxyProtocolSettings(trusted.build(), config.timeouts().requestHeader());
+    }
+
     public static ProxyServer start(ProxyConfig config, InetSocketAddress bind, PolicySpec spec, HostResolver resolverOverride,
                                     MeterRegistry registry) throws InterruptedException, java.net.BindException {
         Transport transport = Transport.select(config.transport());
@@ -133,13 +164,13 @@ public final class ProxyServer implements AutoCloseable {
             metrics.watch(relay.splicePipes());
             DataPlane plane = new DataPlane(policies,
                     new ConnectionEvents(accessLog, metrics, new BlockedTargets(BLOCKED_TABLE_SIZE), Clock.systemUTC(),
-                            System::nanoTime),
+                            System::nanoTime, config.logProbes()),
+                    proxyProtocol(config),
                     new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient()),
                     clients,
                     new RequestSettings(config.timeouts().requestHeader(), config.limits().maxHeaderBytes()),
                     authenticator(config, authExecutor),
-                    resolver,
-                    new UpstreamConnector(transport, config.timeouts().upstreamConnect()),
+                    upstreams(config, resolver, new UpstreamConnector(transport, config.timeouts().upstreamConnect()), metrics),
                     new InspectSettings(config.sni().inspectTimeout(), config.sni().maxClientHelloBytes()),
                     relay,
                     new OpenTunnels(config.revokeOnReload()));
@@ -242,6 +273,16 @@ public final class ProxyServer implements AutoCloseable {
 
     public PolicyHolder policies() {
         return policies;
+    }
+
+    /** The routing table (restart-only: {@code parents} and {@code routes} are read at start). */
+    public Routes routes() {
+        return upstreams.routes();
+    }
+
+    /** Each parent proxy and whether it is skipped now; empty without parents. */
+    public List<ParentHealth.Status> parentStatuses() {
+        return upstreams.parents() == null ? List.of() : upstreams.parents().health().statuses();
     }
 
     /** True while the listening socket accepts connections. */

@@ -63,11 +63,13 @@ public final class AdminServer implements AutoCloseable {
             boolean ready = proxy.isListening() && proxy.policies().get() != null;
             send(exchange, ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : "not ready\n");
         }));
-        http.createContext("/policy", get(exchange -> sendJson(exchange, 200, PolicyView.of(proxy.policies().get(), state))));
+        http.createContext("/policy", get(exchange -> sendJson(exchange, 200, PolicyView.of(proxy.policies().get(), state, proxy.parentStatuses(),
+                proxy.routes()))));
         http.createContext("/blocked", get(exchange -> sendJson(exchange, 200, BlockedView.of(proxy.events().blocked(),
                 Query.parse(exchange.getRequestURI().getRawQuery())))));
         http.createContext("/explain", get(exchange -> {
-            ExplainQuery.Result r = ExplainQuery.run(exchange.getRequestURI().getRawQuery(), proxy.policies().get(), state.resolverHosts());
+            ExplainQuery.Result r = ExplainQuery.run(exchange.getRequestURI().getRawQuery(), proxy.policies().get(), state.resolverHosts(),
+                    proxy.routes());
             sendJson(exchange, r.status(), r.json());
         }));
         http.createContext("/reload", exchange -> {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.host.Authority;
 import io.acrproxy.policy.net.IpAddresses;
+import io.acrproxy.policy.route.Routes;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,7 @@ final class ExplainQuery {
     record Result(int status, JsonNode json) {
     }
 
-    static Result run(String rawQuery, Policy policy, Map<String, List<InetAddress>> resolverHosts) {
+    static Result run(String rawQuery, Policy policy, Map<String, List<InetAddress>> resolverHosts, Routes routes) {
         try {
             Query q = Query.parse(rawQuery);
             String host = q.single("host");
@@ -33,7 +34,8 @@ final class ExplainQuery {
             for (String a : q.all("address")) {
                 addresses.add(IpAddresses.parse(a));
             }
-            Explainer.Explanation e = Explainer.explain(policy, authority, q.single("sni"), clientAddress, addresses, resolverHosts);
+            Explainer.Explanation e = Explainer.explain(policy, authority, q.single("sni"), clientAddress, addresses,
+                    resolverHosts, routes);
             return new Result(200, e.json());
         } catch (IllegalArgumentException e) { // bad query, host, port or address
             return new Result(400, AdminServer.error(e.getMessage()));

@@ -8,6 +8,8 @@ import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.Verdict;
 import io.acrproxy.policy.host.Authority;
 import io.acrproxy.policy.net.IpAddresses;
+import io.acrproxy.policy.route.Route;
+import io.acrproxy.policy.route.Routes;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,11 +33,15 @@ public final class Explainer {
      * @param sni           the ClientHello's server name, or {@code null}
      * @param addresses     resolved addresses to check; when empty, those of {@code resolverHosts}
      * @param resolverHosts {@code resolver.hosts}
+     * @param routes        {@code parents} and {@code routes}: the way the target would take (design §2.3)
      */
     public static Explanation explain(Policy policy, Authority target, String sni, InetAddress client,
-                                      List<InetAddress> addresses, Map<String, List<InetAddress>> resolverHosts) {
-        List<InetAddress> check = new ArrayList<>(addresses);
-        if (check.isEmpty() && !target.isIpLiteral()) {
+                                      List<InetAddress> addresses, Map<String, List<InetAddress>> resolverHosts,
+                                      Routes routes) {
+        Route route = routes.route(target);
+        boolean viaParents = route instanceof Route.ViaParents;
+        List<InetAddress> check = new ArrayList<>(viaParents ? List.of() : addresses);
+        if (check.isEmpty() && !target.isIpLiteral() && !viaParents) {
             check.addAll(resolverHosts.getOrDefault(target.host().text(), List.of()));
         }
         List<Stage> stages = new ArrayList<>();
@@ -62,9 +68,19 @@ public final class Explainer {
             n.put("input", s.input());
             put(n, s.decision());
         }
-        if (check.isEmpty() && !target.isIpLiteral()) {
-            out.put("resolution", "not resolved: explain does not query DNS; pass an address or add the name to resolver.hosts");
+        ObjectNode way = out.putObject("route");
+        if (route instanceof Route.ViaParents via) {
+            way.put("via", "parents");
+            ArrayNode names = way.putArray("parents");
+            via.parents().forEach(p -> names.add(p.name()));
+            out.put("resolution", "not resolved here: the target goes through parent proxies, which resolve it");
+        } else {
+            way.put("via", "direct");
+            if (check.isEmpty() && !target.isIpLiteral()) {
+                out.put("resolution", "not resolved: explain does not query DNS; pass an address or add the name to resolver.hosts");
+            }
         }
+        way.put("rule", route.rule());
         out.put("mode", policy.mode().code());
         out.put("policyVersion", policy.version());
         return new Explanation(out, deciding.decision().allowed());

@@ -3,10 +3,12 @@ package io.acrproxy.server.admin;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.acrproxy.core.upstream.ParentHealth;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.policy.host.HostMatcher.AllowedHost;
 import io.acrproxy.policy.net.Cidr;
+import io.acrproxy.policy.route.Routes;
 import io.acrproxy.policy.servicetag.ServiceTagSelection;
 import java.time.Duration;
 import java.util.TreeSet;
@@ -17,6 +19,14 @@ final class PolicyView {
     }
 
     static ObjectNode of(Policy policy, AdminState state) {
+        return of(policy, state, java.util.List.of(), Routes.direct());
+    }
+
+    /**
+     * @param parents each parent proxy with its state now (design §2.3); credentials appear as the user name and
+     *                {@code "password": "***"}, never the password
+     */
+    static ObjectNode of(Policy policy, AdminState state, java.util.List<ParentHealth.Status> parents, Routes routes) {
         PolicySpec spec = policy.spec();
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         out.put("version", policy.version());
@@ -44,6 +54,39 @@ final class PolicyView {
         ObjectNode destinations = out.putObject("destinations");
         spec.destinations().denyRanges().stream().map(Cidr::toString).forEach(destinations.putArray("denyRanges")::add);
         destinations.put("allowPrivate", spec.destinations().allowPrivate());
+        if (!parents.isEmpty()) {
+            ArrayNode parentArray = out.putArray("parents");
+            for (ParentHealth.Status s : parents) {
+                ObjectNode p = parentArray.addObject();
+                p.put("name", s.parent().name());
+                p.put("url", s.parent().url());
+                if (s.parent().user() != null) {
+                    p.put("user", s.parent().user());
+                    p.put("password", "***");
+                }
+                p.put("state", s.skipped() ? "skipped" : "up");
+                if (s.skipped()) {
+                    p.put("skippedForSeconds", (s.skippedForMillis() + 999) / 1000);
+                }
+                if (s.lastFailure() != null) {
+                    p.put("lastFailure", s.lastFailure());
+                }
+            }
+        }
+        if (routes.hasParents()) {
+            ArrayNode routeArray = out.putArray("routes");
+            for (Routes.Rule r : routes.rules()) {
+                ObjectNode n = routeArray.addObject();
+                r.patterns().forEach(n.putArray("hosts")::add);
+                if (r.via() == null) {
+                    n.put("via", "direct");
+                } else {
+                    r.via().forEach(p -> n.withArray("via").add(p.name()));
+                }
+            }
+            out.put("otherTargets", "through " + String.join(", ", routes.parents().stream().map(p -> p.name()).toList())
+                    + " (never direct)");
+        }
         ArrayNode warnings = out.putArray("warnings");
         state.warnings().forEach(warnings::add);
         policy.warnings().forEach(warnings::add);

@@ -3,7 +3,9 @@ package io.acrproxy.server.cli;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.host.HostMatcher.AllowedHost;
 import io.acrproxy.policy.net.Cidr;
+import io.acrproxy.policy.route.Routes;
 import io.acrproxy.policy.servicetag.ServiceTagSelection;
+import io.acrproxy.server.config.ProxyConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.TreeSet;
@@ -60,6 +62,7 @@ final class CheckConfigCommand implements Callable<Integer> {
         out.println("destinations denied: " + spec.destinations().denyRanges().stream().map(Cidr::toString).collect(Collectors.joining(", "))
                 + ", 168.63.129.16 and the proxy itself; private ranges " + (spec.destinations().allowPrivate() ? "allowed" : "denied"));
         out.println("SNI " + (spec.sniRequired() ? "required" : "optional") + " and must match the CONNECT host");
+        printRoutes(loaded.config(), out);
         if (loaded.warnings().isEmpty()) {
             out.println("warnings: none");
         } else {
@@ -67,5 +70,26 @@ final class CheckConfigCommand implements Callable<Integer> {
             loaded.warnings().forEach(w -> out.println("  - " + w));
         }
         out.flush();
+    }
+
+    /** Where allowed targets go (design §2.3): directly, or through which parent proxies. */
+    static void printRoutes(ProxyConfig config, PrintWriter out) {
+        Routes routes = config.routing();
+        if (!routes.hasParents()) {
+            out.println("routes: every allowed target is reached directly (no parents)");
+            return;
+        }
+        out.println("parent proxies, tried in this order:");
+        for (ProxyConfig.Parent p : config.parents()) {
+            out.println("  " + p.name() + "  " + routes.parents().stream().filter(r -> r.name().equals(p.name()))
+                    .findFirst().orElseThrow().url() + (p.user() == null ? "" : "  (user " + p.user() + ", password ***)"));
+        }
+        out.println("routes, the first that matches wins:");
+        for (Routes.Rule r : routes.rules()) {
+            out.println("  " + String.join(", ", r.patterns()) + "  ->  " + (r.via() == null ? "direct"
+                    : String.join(", ", r.via().stream().map(p -> p.name()).toList())));
+        }
+        out.println("  any other target  ->  " + String.join(", ", routes.parents().stream().map(p -> p.name()).toList())
+                + " (never direct)");
     }
 }

@@ -65,7 +65,7 @@ final class ExplainCommand implements Callable<Integer> {
             return Cli.EXIT_BAD_INPUT;
         }
         Explainer.Explanation explanation = Explainer.explain(loaded.policy(), authority, sni, clientAddress, checkAddresses,
-                loaded.resolverHosts());
+                loaded.resolverHosts(), loaded.config().routing());
         cli.printJson(explanation.json());
         return explanation.allowed() ? Cli.EXIT_OK : Cli.EXIT_DENIED;
     }

@@ -63,6 +63,12 @@ public final class ConfigLoader {
      * (invalid values replaced by defaults); {@code null} when the YAML could not be read at all.
      */
     static ProxyConfig check(String yaml, Path baseDirectory, Problems problems) {
+        return check(yaml, baseDirectory, problems, System::getenv);
+    }
+
+    /** As {@link #check(String, Path, Problems)}, looking environment variables up in {@code environment}. */
+    static ProxyConfig check(String yaml, Path baseDirectory, Problems problems,
+            java.util.function.Function<String, String> environment) {
         // A byte-order mark is legal at the start of a UTF-8 file and means nothing to YAML.
         String text = yaml.startsWith("\uFEFF") ? yaml.substring(1) : yaml;
         JsonNode tree = YamlReader.read(text, problems);
@@ -70,6 +76,6 @@ public final class ConfigLoader {
             return null;
         }
         WireConfig wire = new WireBinder(problems).bindRoot(tree, WireConfig.class);
-        return new ConfigValidator(problems, baseDirectory.toAbsolutePath()).validate(wire);
+        return new ConfigValidator(problems, baseDirectory.toAbsolutePath(), environment).validate(wire);
     }
 }

@@ -25,10 +25,17 @@ final class ConfigValidator {
     private final ServerSections server;
     private final ServiceTagsSection serviceTagsSection;
     private final AuthSection authSection;
+    private final ParentsSection parentsSection;
 
     ConfigValidator(Problems problems, Path baseDirectory) {
+        this(problems, baseDirectory, System::getenv);
+    }
+
+    /** @param environment where {@code parents[].passwordEnv} variables are looked up */
+    ConfigValidator(Problems problems, Path baseDirectory, java.util.function.Function<String, String> environment) {
         this.problems = problems;
         this.checks = new Checks(problems, baseDirectory);
+        this.parentsSection = new ParentsSection(checks, environment);
         this.policy = new PolicySections(checks);
         this.server = new ServerSections(checks);
         this.serviceTagsSection = new ServiceTagsSection(checks);
@@ -67,9 +74,15 @@ final class ConfigValidator {
             }
             return text;
         });
+        ProxyConfig.Relay relay = server.relay(w.relay(), root.key("relay"));
+        ProxyConfig.ProxyProtocol proxyProtocol = server.proxyProtocol(w.listen(), root.key("listen"));
+        boolean logProbes = w.listen() != null && Checks.orDefault(w.listen().logProbes(), false);
+        List<ProxyConfig.Parent> parents = parentsSection.parents(w.parents(), root.key("parents"));
+        List<ProxyConfig.RouteEntry> routes = parentsSection.routes(w.routes(), root.key("routes"), parents,
+                problems.hasErrorsWithin(root.key("parents")));
         ProxyConfig config = new ProxyConfig(listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex,
                 blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth,
-                limits, timeouts, revokeOnReload, transport, server.relay(w.relay(), root.key("relay")));
+                limits, timeouts, revokeOnReload, transport, relay, proxyProtocol, logProbes, parents, routes);
         warnIfNothingAllowed(config);
         return config;
     }

@@ -8,6 +8,8 @@ import io.acrproxy.policy.Preset;
 import io.acrproxy.policy.RegistrySpec;
 import io.acrproxy.policy.net.Cidr;
 import io.acrproxy.policy.net.IpAddresses;
+import io.acrproxy.policy.route.ParentProxy;
+import io.acrproxy.policy.route.Routes;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +49,11 @@ public record ProxyConfig(
         Timeouts timeouts,
         boolean revokeOnReload,
         String transport,
-        Relay relay) {
+        Relay relay,
+        ProxyProtocol proxyProtocol,
+        boolean logProbes,
+        List<Parent> parents,
+        List<RouteEntry> routes) {
 
     public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("0.0.0.0", IpAddresses.parse("0.0.0.0"), 3128);
     public static final ListenAddress DEFAULT_ADMIN = new ListenAddress("127.0.0.1", IpAddresses.parse("127.0.0.1"), 9090);
@@ -77,6 +83,71 @@ public record ProxyConfig(
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(relay, "relay");
+        Objects.requireNonNull(proxyProtocol, "proxyProtocol");
+        parents = List.copyOf(parents);
+        routes = List.copyOf(routes);
+    }
+
+    /** The routing table of {@code parents} and {@code routes} (design §2.3). */
+    public Routes routing() {
+        Map<String, ParentProxy> byName = new LinkedHashMap<>();
+        for (Parent p : parents) {
+            byName.put(p.name(), new ParentProxy(p.name(), p.host(), p.port(), p.user(), p.password()));
+        }
+        List<Routes.Rule> rules = routes.stream().map(r -> new Routes.Rule(r.hosts(),
+                r.via() == null ? null : r.via().stream().map(byName::get).toList())).toList();
+        return new Routes(List.copyOf(byName.values()), rules);
+    }
+
+    /**
+     * {@code listen.proxyProtocol} (design §2.1).
+     *
+     * @param trustedFrom the load balancers' source ranges; empty: the PROXY protocol is off
+     */
+    public record ProxyProtocol(List<Cidr> trustedFrom) {
+        public static final ProxyProtocol OFF = new ProxyProtocol(List.of());
+
+        public ProxyProtocol {
+            trustedFrom = List.copyOf(trustedFrom);
+        }
+
+        public boolean enabled() {
+            return !trustedFrom.isEmpty();
+        }
+    }
+
+    /**
+     * {@code parents[]} (design §2.3).
+     *
+     * @param host     a normalised host name or an IP address
+     * @param user     {@code null} without credentials
+     * @param password read from {@code passwordFile} or {@code passwordEnv}; {@code null} without credentials
+     */
+    public record Parent(String name, String host, int port, String user, String password) {
+        public Parent {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(host, "host");
+        }
+
+        /** Leaves the password out: configs get logged and printed. */
+        @Override
+        public String toString() {
+            return "Parent[" + name + " http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port
+                    + (user == null ? "" : " user=" + user + " password=***") + "]";
+        }
+    }
+
+    /**
+     * {@code routes[]}.
+     *
+     * @param hosts normalised patterns: names, {@code *.suffix} or {@code *}
+     * @param via   parent names, or {@code null} for {@code direct}
+     */
+    public record RouteEntry(List<String> hosts, List<String> via) {
+        public RouteEntry {
+            hosts = List.copyOf(hosts);
+            via = via == null ? null : List.copyOf(via);
+        }
     }
 
     /** {@code sni:} (design §7). */
@@ -195,8 +266,10 @@ public record ProxyConfig(
     }
 
     /** {@code timeouts:}. */
-    public record Timeouts(Duration requestHeader, Duration upstreamConnect, Duration idle, Duration drain) {
-        public static final Timeouts DEFAULTS = new Timeouts(
-                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofSeconds(30));
+    /** @param parentRetry how long a parent that could not be reached is skipped before it is tried first again */
+    public record Timeouts(Duration requestHeader, Duration upstreamConnect, Duration idle, Duration drain,
+                           Duration parentRetry) {
+        public static final Timeouts DEFAULTS = new Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(10),
+                Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(30));
     }
 }

@@ -23,10 +23,39 @@ final class ServerSections {
     }
 
     ListenAddress address(WireConfig.Address raw, KeyPath at, ListenAddress fallback) {
-        if (raw == null) {
-            return fallback;
+        return raw == null ? fallback : address(raw.address(), raw.port(), at, fallback);
+    }
+
+    ListenAddress address(WireConfig.Listen raw, KeyPath at, ListenAddress fallback) {
+        return raw == null ? fallback : address(raw.address(), raw.port(), at, fallback);
+    }
+
+    /** {@code listen.proxyProtocol}: the trusted balancers' ranges; a section without any is a mistake. */
+    ProxyConfig.ProxyProtocol proxyProtocol(WireConfig.Listen raw, KeyPath at) {
+        if (raw == null || raw.proxyProtocol() == null) {
+            return ProxyConfig.ProxyProtocol.OFF;
         }
-        ListenAddress bound = checks.value(raw.address(), at.key("address"), fallback, text -> {
+        KeyPath trustedAt = at.key("proxyProtocol").key("trustedFrom");
+        List<String> ranges = raw.proxyProtocol().trustedFrom();
+        if (ranges == null || ranges.isEmpty()) {
+            if (!problems.hasErrorsWithin(trustedAt)) {
+                problems.error(trustedAt, "is missing or empty (expected: the load balancers' source ranges, e.g. "
+                        + "[10.0.0.0/24]; without proxyProtocol clients connect directly)");
+            }
+            return ProxyConfig.ProxyProtocol.OFF;
+        }
+        List<Cidr> cidrs = new ArrayList<>();
+        for (int i = 0; i < ranges.size(); i++) {
+            Cidr cidr = checks.cidr(ranges.get(i), trustedAt.index(i));
+            if (cidr != null) {
+                cidrs.add(cidr);
+            }
+        }
+        return cidrs.isEmpty() ? ProxyConfig.ProxyProtocol.OFF : new ProxyConfig.ProxyProtocol(cidrs);
+    }
+
+    private ListenAddress address(String rawAddress, Integer rawPort, KeyPath at, ListenAddress fallback) {
+        ListenAddress bound = checks.value(rawAddress, at.key("address"), fallback, text -> {
             if (text.equalsIgnoreCase("localhost")) {
                 // Not looked up: a hosts file mapping localhost elsewhere must not move the admin port.
                 return new ListenAddress("localhost", InetAddress.getLoopbackAddress(), fallback.port());
@@ -41,7 +70,7 @@ final class ServerSections {
             }
             return new ListenAddress(text, IpAddresses.fromBytes(bytes), fallback.port());
         });
-        int port = raw.port() == null ? 0 : checks.port(raw.port(), at.key("port"));
+        int port = rawPort == null ? 0 : checks.port(rawPort, at.key("port"));
         return new ListenAddress(bound.host(), bound.address(), port != 0 ? port : fallback.port());
     }
 
@@ -204,6 +233,7 @@ final class ServerSections {
                 checks.value(raw.requestHeader(), at.key("requestHeader"), d.requestHeader(), Durations::parse),
                 checks.value(raw.upstreamConnect(), at.key("upstreamConnect"), d.upstreamConnect(), Durations::parse),
                 checks.value(raw.idle(), at.key("idle"), d.idle(), Durations::parse),
-                checks.value(raw.drain(), at.key("drain"), d.drain(), Durations::parse));
+                checks.value(raw.drain(), at.key("drain"), d.drain(), Durations::parse),
+                checks.value(raw.parentRetry(), at.key("parentRetry"), d.parentRetry(), Durations::parse));
     }
 }

@@ -14,7 +14,7 @@ import java.util.Map;
  * (already reported by {@link WireBinder}). A {@code null} list element or map value was always reported.
  */
 record WireConfig(
-        Address listen,
+        Listen listen,
         Address admin,
         String cloud,
         String mode,
@@ -36,10 +36,27 @@ record WireConfig(
         Timeouts timeouts,
         Boolean revokeOnReload,
         String transport,
-        Relay relay) {
+        Relay relay,
+        List<Parent> parents,
+        List<RouteEntry> routes) {
 
-    /** {@code listen:} and {@code admin:}. */
+    /** {@code admin:}. */
     record Address(String address, Integer port) {
+    }
+
+    /** {@code listen:}: an address, and what the listening socket accepts besides plain clients. */
+    record Listen(String address, Integer port, ProxyProtocol proxyProtocol, Boolean logProbes) {
+    }
+
+    record ProxyProtocol(List<String> trustedFrom) {
+    }
+
+    /** {@code parents[]}: {@code url} is {@code http://host:port}; the password comes from a file or a variable. */
+    record Parent(String name, String url, String user, String passwordFile, String passwordEnv) {
+    }
+
+    /** {@code routes[]}: {@code via} is {@code direct} or a list of parent names. */
+    record RouteEntry(List<String> hosts, JsonNode via) {
     }
 
     record Registry(String name, List<String> dataEndpointRegions, List<String> regionalEndpointRegions) {
@@ -75,7 +92,7 @@ record WireConfig(
     record Limits(Integer maxConnections, Integer maxConnectionsPerClient, Integer maxHeaderBytes) {
     }
 
-    record Timeouts(String requestHeader, String upstreamConnect, String idle, String drain) {
+    record Timeouts(String requestHeader, String upstreamConnect, String idle, String drain, String parentRetry) {
     }
 
     record Relay(Boolean splice, Integer spliceAfterBytes, Integer maxSplicePipes) {

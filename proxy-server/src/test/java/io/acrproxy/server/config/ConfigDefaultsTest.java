@@ -12,11 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** design §3 defaults, written out here rather than taken from the constants, so a wrong constant shows. */
 class ConfigDefaultsTest {
@@ -50,9 +50,14 @@ class ConfigDefaultsTest {
         assertThat(c.auth().enabled()).isFalse();
         assertThat(c.limits()).isEqualTo(new ProxyConfig.Limits(20000, 1000, 16384));
         assertThat(c.relay()).isEqualTo(new ProxyConfig.Relay(true, 1 << 20, 1024));
-        assertThat(c.timeouts()).isEqualTo(new ProxyConfig.Timeouts(
-                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofSeconds(30)));
+        assertThat(c.timeouts()).isEqualTo(new ProxyConfig.Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(10),
+                Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(30)));
         assertThat(c.revokeOnReload()).isTrue();
+        assertThat(c.proxyProtocol().enabled()).isFalse();
+        assertThat(c.logProbes()).isFalse();
+        assertThat(c.parents()).isEmpty();
+        assertThat(c.routes()).isEmpty();
+        assertThat(c.routing().hasParents()).isFalse();
     }
 
     @ParameterizedTest
@@ -84,8 +89,10 @@ class ConfigDefaultsTest {
                 partial("relay: {splice: false}", ProxyConfig::relay, new ProxyConfig.Relay(false, 1 << 20, 1024)),
                 partial("relay: {spliceAfterBytes: 65536}", ProxyConfig::relay, new ProxyConfig.Relay(true, 65536, 1024)),
                 partial("relay: {maxSplicePipes: 0}", ProxyConfig::relay, new ProxyConfig.Relay(true, 1 << 20, 0)),
-                partial("timeouts: {idle: 1h}", ProxyConfig::timeouts, new ProxyConfig.Timeouts(
-                        Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofSeconds(30))),
+                partial("timeouts: {idle: 1h}", ProxyConfig::timeouts, new ProxyConfig.Timeouts(Duration.ofSeconds(10),
+                        Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(30))),
+                partial("timeouts: {parentRetry: 5s}", ProxyConfig::timeouts, new ProxyConfig.Timeouts(Duration.ofSeconds(10),
+                        Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(5))),
                 partial("blobStorage: {accounts: []}", ProxyConfig::blobStorage, BlobStorageSpec.NONE),
                 // An explicit null, or a section with nothing in it, means the defaults, like an absent key.
                 partial("sni: {required: null}", ProxyConfig::sni, sni),

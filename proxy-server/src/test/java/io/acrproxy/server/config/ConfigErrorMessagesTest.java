@@ -14,8 +14,8 @@ class ConfigErrorMessagesTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
             # unknown keys, at any depth, listing the valid keys
-            lisen: {port: 1}   | lisen: unknown key, did you mean "listen"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay)
-            Registries: []     | Registries: unknown key, did you mean "registries"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay)
+            lisen: {port: 1}   | lisen: unknown key, did you mean "listen"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes)
+            Registries: []     | Registries: unknown key, did you mean "registries"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes)
             sni: {timeout: 2s} | sni.timeout: unknown key (expected: one of required, inspectTimeout, maxClientHelloBytes)
             registries: [{name: myregistry, region: eastus}] | registries[0].region: unknown key (expected: one of name, dataEndpointRegions, regionalEndpointRegions)
             registries: [{name: myregistry, dataEndpointRegion: [eastus]}] | registries[0].dataEndpointRegion: unknown key, did you mean "dataEndpointRegions"? (expected: one of name, dataEndpointRegions, regionalEndpointRegions)
@@ -27,9 +27,9 @@ class ConfigErrorMessagesTest {
             listen: {port: '3128'}       | listen.port: got "3128" (expected: an integer)
             listen: {port: 3.5}          | listen.port: got 3.5 (expected: an integer)
             listen: {port: 99999999999}  | listen.port: 99999999999 is out of range (expected: an integer from -2147483648 to 2147483647)
-            listen: [1, 2]               | listen: got a list (expected: a map with keys address, port)
-            listen: 3128                 | listen: got 3128 (expected: a map with keys address, port)
-            listen: ''                   | listen: got "" (expected: a map with keys address, port)
+            listen: [1, 2]               | listen: got a list (expected: a map with keys address, port, proxyProtocol, logProbes)
+            listen: 3128                 | listen: got 3128 (expected: a map with keys address, port, proxyProtocol, logProbes)
+            listen: ''                   | listen: got "" (expected: a map with keys address, port, proxyProtocol, logProbes)
             registries: {name: myregistry} | registries: got a map (expected: a list)
             registries: myregistry       | registries: got "myregistry" (expected: a list)
             registries: [myregistry]     | registries[0]: got "myregistry" (expected: a map with keys name, dataEndpointRegions, regionalEndpointRegions)

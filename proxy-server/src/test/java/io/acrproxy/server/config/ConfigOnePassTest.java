@@ -34,8 +34,8 @@ class ConfigOnePassTest {
         assertThat(Configs.errors(yaml)).containsExactly(
                 "lisen: unknown key, did you mean \"listen\"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles,"
                         + " allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver,"
-                        + " clients, auth, limits, timeouts, revokeOnReload, transport, relay)",
-                "listen.adress: unknown key, did you mean \"address\"? (expected: one of address, port)",
+                        + " clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes)",
+                "listen.adress: unknown key, did you mean \"address\"? (expected: one of address, port, proxyProtocol, logProbes)",
                 "registries[2]: got 42 (expected: a map with keys name, dataEndpointRegions, regionalEndpointRegions)",
                 "sni.maxClientHelloBytes: got \"many\" (expected: an integer)",
                 "listen.port: 0 is not a port (expected: 1-65535)",
