@@ -49,9 +49,11 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         if (plane.proxyProtocol() != null) {
             ProxyProtocolHandler.Decoder header = new ProxyProtocolHandler.Decoder();
-            connection.opened(() -> header.receivedAnyBytes() || decoder.receivedAnyBytes());
+            ProxyProtocolHandler proxyProtocol = new ProxyProtocolHandler(connection, plane.proxyProtocol(), header);
+            connection.opened(() -> proxyProtocol.sentPartOfAHeader() || decoder.receivedAnyBytes());
+            p.addLast(ProxyProtocolHandler.AnswerBeforeClose.NAME, new ProxyProtocolHandler.AnswerBeforeClose(proxyProtocol));
             p.addLast(ProxyProtocolHandler.Decoder.NAME, header);
-            p.addLast(ProxyProtocolHandler.NAME, new ProxyProtocolHandler(connection, plane.proxyProtocol()));
+            p.addLast(ProxyProtocolHandler.NAME, proxyProtocol);
         } else {
             connection.opened(decoder::receivedAnyBytes);
         }

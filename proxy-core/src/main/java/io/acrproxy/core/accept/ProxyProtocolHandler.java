@@ -7,6 +7,8 @@ import io.acrproxy.policy.net.IpAddresses;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
@@ -17,6 +19,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,6 +43,29 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     private static final byte[] V1_PREFIX = {'P', 'R', 'O', 'X', 'Y', ' '};
     private static final byte[] V2_PREFIX = {'\r', '\n', '\r', '\n', 0, '\r', '\n', 'Q', 'U', 'I', 'T', '\n'};
 
+    /**
+     * In front of the {@link Decoder}: Netty's decoder closes the connection as soon as a header turns out malformed,
+     * and only then raises the error. While the header is awaited, such a close waits for the next event-loop task,
+     * so that the handler, which sees the error first, can answer the load balancer's peer and record why.
+     */
+    public static final class AnswerBeforeClose extends ChannelOutboundHandlerAdapter {
+        public static final String NAME = "proxy-header-close";
+        private final ProxyProtocolHandler handler;
+
+        public AnswerBeforeClose(ProxyProtocolHandler handler) {
+            this.handler = handler;
+        }
+
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            if (handler.headerInProgress()) {
+                ctx.executor().execute(() -> ctx.close(promise));
+            } else {
+                ctx.close(promise);
+            }
+        }
+    }
+
     /** Netty's decoder, noting whether anything arrived (a connect that sends nothing is a probe, not an error). */
     public static final class Decoder extends HAProxyMessageDecoder {
         public static final String NAME = "proxy-header";
@@ -47,7 +73,15 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-            receivedAny |= msg instanceof ByteBuf b && b.isReadable();
+            if (!receivedAny && msg instanceof ByteBuf b && b.isReadable()) {
+                receivedAny = true;
+                if (!couldStartAHeader(b)) {
+                    // Not a header at all (most often a client that bypassed the balancer): the handler behind
+                    // answers with what arrived instead, which says more than the decoder's parse error would.
+                    ctx.fireChannelRead(msg);
+                    return;
+                }
+            }
             super.channelRead(ctx, msg);
         }
 
@@ -59,11 +93,28 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     private final ClientConnection connection;
     private final ProxyProtocolSettings settings;
     private ScheduledFuture<?> timeout;
+    private final Decoder decoder;
     private boolean trusted;
+    private boolean headerComplete;
 
-    public ProxyProtocolHandler(ClientConnection connection, ProxyProtocolSettings settings) {
+    /** @param decoder the decoder in front of this handler, named {@link Decoder#NAME} */
+    public ProxyProtocolHandler(ClientConnection connection, ProxyProtocolSettings settings, Decoder decoder) {
         this.connection = connection;
         this.settings = settings;
+        this.decoder = decoder;
+    }
+
+    /** Part of a header has arrived and the rest is awaited: the decoder may yet find it malformed. */
+    private boolean headerInProgress() {
+        return timeout != null && decoder.receivedAnyBytes();
+    }
+
+    /**
+     * Whether the peer sent part of a header and no more. A complete header followed by nothing is a client that
+     * connected through the balancer and closed without a request: as empty as a direct connect that sends nothing.
+     */
+    public boolean sentPartOfAHeader() {
+        return decoder.receivedAnyBytes() && !headerComplete;
     }
 
     @Override
@@ -71,6 +122,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         trusted = settings.trustedFrom().contains(connection.clientAddress());
         if (!trusted) {
             ctx.pipeline().remove(Decoder.NAME);
+            removeCloseGuard(ctx);
             ctx.fireChannelActive(); // judged as it is; its first bytes are checked in channelRead
             return;
         }
@@ -83,11 +135,18 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HAProxyMessage header) {
+            headerComplete = true;
             try {
                 onHeader(ctx, header);
             } finally {
                 header.release();
             }
+        } else if (trusted && timeout != null && msg instanceof ByteBuf bytes) {
+            String start = bytes.toString(bytes.readerIndex(), Math.min(bytes.readableBytes(), 64), StandardCharsets.US_ASCII);
+            ReferenceCountUtil.release(msg);
+            int lineEnd = start.indexOf('\r');
+            refuse("expected a PROXY protocol header from the load balancer, got \""
+                    + (lineEnd >= 0 ? start.substring(0, lineEnd) : start) + "\"");
         } else if (!trusted && msg instanceof ByteBuf bytes) {
             ctx.pipeline().remove(this);
             if (startsWith(bytes, V1_PREFIX) || startsWith(bytes, V2_PREFIX)) {
@@ -115,6 +174,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         }
         InetAddress client = IpAddresses.parse(header.sourceAddress());
         connection.clientReportedAs(new InetSocketAddress(client, header.sourcePort()));
+        removeCloseGuard(ctx);
         ctx.pipeline().remove(this);
         ctx.fireChannelActive();
     }
@@ -122,7 +182,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof HAProxyProtocolException e) {
-            refuse("expected a PROXY protocol header from the load balancer: " + e.getMessage());
+            refuse("the PROXY protocol header from the load balancer is malformed: " + describe(e));
         } else {
             ctx.fireExceptionCaught(cause);
         }
@@ -131,8 +191,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent && timeout != null) {
-            Decoder decoder = ctx.pipeline().get(Decoder.class);
-            if (decoder != null && decoder.receivedAnyBytes()) {
+            if (sentPartOfAHeader()) {
                 refuse("the load balancer's connection ended in the middle of the PROXY protocol header");
             } else {
                 ctx.close(); // nothing sent: a TCP health check, counted as a probe when it closes
@@ -144,6 +203,10 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (timeout != null && sentPartOfAHeader()) {
+            // Closed (or reset) mid-header: recorded as the refusal it would have been; nobody is left to answer.
+            refuse("the load balancer's connection closed in the middle of the PROXY protocol header");
+        }
         cancelTimeout();
         ctx.fireChannelInactive();
     }
@@ -151,6 +214,27 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         cancelTimeout();
+    }
+
+    /**
+     * The decoder's own words, without class names: it wraps its errors, and a wrapper's message is the wrapped
+     * exception's {@code toString()}.
+     */
+    static String describe(Throwable error) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        for (Throwable t = error; t != null && parts.size() < 4; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && !m.contains("Exception:") && !parts.contains(m)) {
+                parts.add(m);
+            }
+        }
+        return parts.isEmpty() ? "not a valid header" : String.join(": ", parts);
+    }
+
+    private static void removeCloseGuard(ChannelHandlerContext ctx) {
+        if (ctx.pipeline().get(AnswerBeforeClose.NAME) != null) {
+            ctx.pipeline().remove(AnswerBeforeClose.NAME);
+        }
     }
 
     private void refuse(String message) {
@@ -164,6 +248,21 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
             timeout.cancel(false);
             timeout = null;
         }
+    }
+
+    /** Whether the first bytes match the start of a v1 or v2 signature, as far as they go. */
+    private static boolean couldStartAHeader(ByteBuf bytes) {
+        return matchesAsFarAsItGoes(bytes, V1_PREFIX) || matchesAsFarAsItGoes(bytes, V2_PREFIX);
+    }
+
+    private static boolean matchesAsFarAsItGoes(ByteBuf bytes, byte[] prefix) {
+        int n = Math.min(prefix.length, bytes.readableBytes());
+        for (int i = 0; i < n; i++) {
+            if (bytes.getByte(bytes.readerIndex() + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean startsWith(ByteBuf bytes, byte[] prefix) {

@@ -60,10 +60,12 @@ class ProxyProtocolHandlerTest {
         ch = ClientChannel.from(ip);
         connection = new ClientConnection(ch, events.events);
         ProxyProtocolHandler.Decoder decoder = new ProxyProtocolHandler.Decoder();
-        connection.opened(decoder::receivedAnyBytes);
+        ProxyProtocolHandler handler = new ProxyProtocolHandler(connection, SETTINGS, decoder);
+        connection.opened(handler::sentPartOfAHeader);
         ch.pipeline()
+                .addLast(ProxyProtocolHandler.AnswerBeforeClose.NAME, new ProxyProtocolHandler.AnswerBeforeClose(handler))
                 .addLast(ProxyProtocolHandler.Decoder.NAME, decoder)
-                .addLast(ProxyProtocolHandler.NAME, new ProxyProtocolHandler(connection, SETTINGS))
+                .addLast(ProxyProtocolHandler.NAME, handler)
                 .addLast("admission", new AdmissionHandler(connection, policies, new ConnectionLimits(10, 10),
                         new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE)))
                 .addLast(new ChannelInboundHandlerAdapter() {
@@ -144,15 +146,55 @@ class ProxyProtocolHandlerTest {
     }
 
     @Test
+    void aClientThatConnectsThroughTheBalancerAndSendsNothingIsAProbeToo() {
+        connectFrom("10.0.0.5");
+
+        ch.writeInbound(ascii("PROXY TCP4 203.0.113.7 10.0.0.10 51234 3128\r\n"));
+        ch.close();
+
+        assertThat(events.registry.get("acrproxy.probes").tag("kind", "empty").counter().count()).isEqualTo(1);
+        assertThat(events.requests("denied")).isZero();
+    }
+
+    @Test
+    void aHeaderCutShortByAResetIsRecordedAsTheRefusalItWouldHaveBeen() {
+        connectFrom("10.0.0.5");
+
+        ch.writeInbound(ascii("PROXY TCP4 203.0.113.7 10.0"));
+        ch.close();
+
+        assertThat(connection.record().reason()).isEqualTo(Reason.PROXY_PROTOCOL_ERROR);
+        assertThat(events.denied("proxy_protocol_error")).isEqualTo(1);
+        assertThat(events.registry.find("acrproxy.probes").counters()).allSatisfy(c -> assertThat(c.count()).isZero());
+    }
+
+    @Test
     void aRequestWithoutTheHeaderFromTheBalancerIsRefused() {
         connectFrom("10.0.0.5");
 
         ch.writeInbound(ascii("CONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n"));
 
+        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad request: expected a PROXY protocol header from the load "
+                + "balancer, got \"CONNECT myreg.azurecr.io:443 HTTP/1.1\"");
         assertThat(connection.record().reason()).isEqualTo(Reason.PROXY_PROTOCOL_ERROR);
         assertThat(connection.record().rule()).isEqualTo("listen.proxyProtocol");
         assertThat(ch.isOpen()).isFalse();
         assertThat(reachedTheRequestStage).isEmpty();
+        assertThat(events.denied("proxy_protocol_error")).isEqualTo(1);
+    }
+
+    @Test
+    void aMalformedHeaderIsAnsweredAndLoggedBeforeNettysDecoderClosesTheConnection() {
+        connectFrom("10.0.0.5");
+
+        ch.writeInbound(ascii("PROXY TCP4 203.0.113.777 10.0.0.10 51234 3128\r\n"));
+        ch.runPendingTasks();
+
+        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad request: the PROXY protocol header from the load balancer "
+                + "is malformed: invalid HAProxy message: ").doesNotContain("Exception");
+        assertThat(ch.isOpen()).isFalse();
+        events.close();
+        assertThat(events.accessLines).singleElement().asString().contains("\"reason\":\"proxy_protocol_error\"");
         assertThat(events.denied("proxy_protocol_error")).isEqualTo(1);
     }
 
