@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The proxy as users run it (the jar, its own process), allowing {@code myreg} with its westeurope data endpoint
@@ -32,8 +33,6 @@ final class E2eProxy implements AutoCloseable {
     }
 
     static E2eProxy start(AcrLookalike acr, Path dir, boolean withAuth) throws IOException {
-        int port = JarProcess.freePort();
-        int adminPort = JarProcess.freePort();
         String auth = withAuth
                 ? "auth: {users: [{name: " + USER + ", passwordHash: '" + new PasswordHash().hash(PASSWORD.toCharArray()) + "'}]}\n"
                 : "";
@@ -41,7 +40,18 @@ final class E2eProxy implements AutoCloseable {
         // clients' TLS sessions and blob downloads run through the splice(2) relay; the one with auth keeps the
         // default (1 MiB, more than these pulls move), so the copying relay meets real clients too.
         String relay = withAuth ? "" : "relay: {spliceAfterBytes: 1}\n";
-        Path config = dir.resolve(withAuth ? "proxy-auth.yaml" : "proxy.yaml");
+        return start(acr, dir, withAuth ? "proxy-auth" : "proxy", auth + relay, Map.of());
+    }
+
+    /**
+     * The same proxy with {@code extraYaml} (such as {@code parents}) in its config, {@code dir/name.yaml}, and
+     * {@code environment} added to its own.
+     */
+    static E2eProxy start(AcrLookalike acr, Path dir, String name, String extraYaml, Map<String, String> environment)
+            throws IOException {
+        int port = JarProcess.freePort();
+        int adminPort = JarProcess.freePort();
+        Path config = dir.resolve(name + ".yaml");
         Files.writeString(config, """
                 listen: {address: 127.0.0.1, port: %d}
                 admin: {port: %d}
@@ -51,8 +61,8 @@ final class E2eProxy implements AutoCloseable {
                 blobStorage: {mode: none}
                 destinations: {denyRanges: ['169.254.0.0/16']}
                 resolver: {hosts: %s}
-                """.formatted(port, adminPort, acr.resolverHostsYaml()) + auth + relay);
-        return new E2eProxy(JarProcess.run(config), port, adminPort);
+                """.formatted(port, adminPort, acr.resolverHostsYaml()) + extraYaml);
+        return new E2eProxy(JarProcess.run(config, environment), port, adminPort);
     }
 
     /** {@code http://127.0.0.1:port}, or with the user's credentials percent-encoded as the README says. */

@@ -35,14 +35,7 @@ final class E2eTools {
     }
 
     static Path binary(String name, String debianPackage) {
-        for (String dir : List.of("/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")) {
-            Path p = Path.of(dir, name);
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        need(false, name + " is not installed (Debian package " + debianPackage + "; .ci/run installs it)");
-        throw new AssertionError("unreachable");
+        return io.acrproxy.server.it.LoopbackDaemon.binary(name, debianPackage);
     }
 
     /** Closes each non-null resource; one that fails does not keep the others open (test teardown). */

@@ -10,9 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,12 +28,12 @@ class SkopeoPullIT {
     private static AcrLookalike acr;
     private static E2eProxy proxy;
     private static E2eProxy authProxy;
-    private static Path skopeo;
+    private static Skopeo skopeo;
 
     @BeforeAll
     static void start() throws Exception {
-        skopeo = E2eTools.binary("skopeo", "skopeo");
         acr = AcrLookalike.get();
+        skopeo = new Skopeo(acr, dir);
         proxy = E2eProxy.start(acr, dir, false);
         authProxy = E2eProxy.start(acr, dir, true);
     }
@@ -47,15 +44,11 @@ class SkopeoPullIT {
     }
 
     private static E2eTools.Result skopeo(String proxyUrl, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(skopeo.toString(), "--insecure-policy", "--command-timeout", "60s"));
-        command.addAll(List.of(args));
-        // HOME: no user's registry credentials or configuration; NO_PROXY empty so that nothing bypasses the proxy.
-        return E2eTools.run(Map.of("HTTPS_PROXY", proxyUrl, "NO_PROXY", "", "no_proxy", "", "HOME", dir.toString()), 90, command);
+        return skopeo.run(proxyUrl, args);
     }
 
     static E2eTools.Result copy(String proxyUrl, String host, Path to) throws Exception {
-        return skopeo(proxyUrl, "copy", "--src-cert-dir", acr.ca.certDir().toString(),
-                "docker://" + acr.image.reference(host), "dir:" + to);
+        return skopeo.copy(proxyUrl, host, to);
     }
 
     @Test

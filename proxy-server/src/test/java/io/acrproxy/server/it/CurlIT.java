@@ -1,15 +1,8 @@
 package io.acrproxy.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,36 +24,18 @@ class CurlIT {
                 """.formatted(origin.port()), dir, new ProxyServerIT.FailingResolver());
     }
 
-    private record Result(int exit, String out, String err) {
-    }
-
-    private static Result curl(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("curl", "--silent", "--show-error", "--max-time", "20"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        byte[] err = p.getErrorStream().readAllBytes();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
-    }
-
-    @BeforeAll
-    static void needsCurl() {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl is not installed (.ci/run installs it)");
-    }
-
     @Test
     void curlReachesAnAllowedRegistryAndIsToldWhyAnotherIsRefused() throws Exception {
         try (ProxyFixture proxy = proxy()) {
             String proxyUrl = "http://127.0.0.1:" + proxy.address().getPort();
             String ca = TestTls.get().caPem().toString();
 
-            Result ok = curl("--cacert", ca, "--proxy", proxyUrl, "--write-out", "\\n%{http_code}",
+            Curl.Result ok = Curl.run("--cacert", ca, "--proxy", proxyUrl, "--write-out", "\\n%{http_code}",
                     "https://myregistry.azurecr.io:" + origin.port() + "/v2/");
             assertThat(ok.exit()).as(ok.err()).isZero();
             assertThat(ok.out()).contains("\"path\":\"/v2/\"").endsWith("\n200");
 
-            Result denied = curl("--verbose", "--cacert", ca, "--proxy", proxyUrl, "https://evilreg.azurecr.io:" + origin.port() + "/v2/");
+            Curl.Result denied = Curl.run("--verbose", "--cacert", ca, "--proxy", proxyUrl, "https://evilreg.azurecr.io:" + origin.port() + "/v2/");
             assertThat(denied.exit()).isEqualTo(56); // CURLE_RECV_ERROR: "CONNECT tunnel failed, response 403"
             assertThat(denied.err())
                     .contains("CONNECT tunnel failed, response 403")

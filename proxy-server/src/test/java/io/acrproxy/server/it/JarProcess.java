@@ -36,7 +36,17 @@ public final class JarProcess implements AutoCloseable {
 
     /** Starts {@code run --config config} and waits until the admin endpoints are up. */
     public static JarProcess run(Path config, String... jvmOptions) throws IOException {
-        JarProcess p = start(config, jvmOptions);
+        return awaitAdmin(start(config, jvmOptions));
+    }
+
+    /** As {@link #run(Path, String...)} with extra environment variables (such as a parent proxy's password). */
+    public static JarProcess run(Path config, java.util.Map<String, String> environment) throws IOException {
+        ProcessBuilder b = builder(config);
+        b.environment().putAll(environment);
+        return awaitAdmin(new JarProcess(b.start()));
+    }
+
+    private static JarProcess awaitAdmin(JarProcess p) {
         try {
             p.awaitStderr("admin endpoints on", Duration.ofSeconds(30));
         } catch (RuntimeException | Error e) {
@@ -48,11 +58,15 @@ public final class JarProcess implements AutoCloseable {
 
     /** Starts {@code run --config config} without waiting for anything. */
     public static JarProcess start(Path config, String... jvmOptions) throws IOException {
+        return new JarProcess(builder(config, jvmOptions).start());
+    }
+
+    private static ProcessBuilder builder(Path config, String... jvmOptions) {
         Path jar = RepositoryRoot.find().resolve("proxy-server/target/acr-egress-proxy.jar");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(List.of(jvmOptions));
         command.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString()));
-        return new JarProcess(new ProcessBuilder(command).start());
+        return new ProcessBuilder(command);
     }
 
     /** An unused loopback port, for configs that must name one before the process starts. */
