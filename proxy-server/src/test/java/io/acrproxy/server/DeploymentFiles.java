@@ -31,6 +31,26 @@ final class DeploymentFiles {
     }
 
     /** Dockerfile instructions in order, continuation lines joined: {@code [ENV, JAVA_OPTS="..."]}. */
+    /**
+     * The config with its commented parent-proxy example switched on: every comment line that holds the example's
+     * YAML ({@code # parents:}, {@code # routes:} and their indented items) loses its {@code # }.
+     */
+    static String withParentExample(String config) {
+        StringBuilder out = new StringBuilder();
+        boolean inExample = false;
+        for (String line : config.split("\n", -1)) {
+            String trimmed = line.stripLeading();
+            String body = trimmed.startsWith("# ") ? trimmed.substring(2) : null;
+            if (body != null && (body.startsWith("parents:") || body.startsWith("routes:"))) {
+                inExample = true;
+            } else if (body == null || !body.startsWith("  ")) {
+                inExample = false;
+            }
+            out.append(inExample ? body : line).append('\n');
+        }
+        return out.toString();
+    }
+
     static List<Map.Entry<String, String>> dockerfile(Path file) throws IOException {
         List<Map.Entry<String, String>> out = new ArrayList<>();
         StringBuilder current = new StringBuilder();

@@ -230,6 +230,32 @@ class DeploymentFilesTest {
         assertThat(job).as("job label of the scraped series").isEqualTo(prometheusJob(docker.resolve("prometheus.yml")));
     }
 
+    @Test
+    void theCommentedParentProxyExamplesLoadAndTheirPasswordVariableIsTheOneTheDeploymentsSet() throws Exception {
+        String configMap = configMap().path("data").path(Path.of(CONFIG_PATH).getFileName().toString()).asText();
+        Path composeConfig = docker.resolve("config").resolve(Path.of(CONFIG_PATH).getFileName());
+        Map<String, String> environment = Map.of("CORP_PROXY_PASSWORD", "corp-secret");
+
+        ProxyConfig k8s = PolicySpecs.load(DeploymentFiles.withParentExample(configMap), Path.of(CONFIG_PATH).getParent(),
+                environment::get).config();
+        ProxyConfig compose = PolicySpecs.load(DeploymentFiles.withParentExample(Files.readString(composeConfig)),
+                Path.of(CONFIG_PATH).getParent(), environment::get).config();
+
+        assertThat(k8s.parents()).extracting(ProxyConfig.Parent::name).containsExactly("corp", "corp2");
+        assertThat(k8s.parents()).allSatisfy(p -> assertThat(p.password()).isEqualTo("corp-secret"));
+        assertThat(k8s.routing().route(io.acrproxy.policy.host.Authority.parse("myregistry.azurecr.io:443")))
+                .isInstanceOf(io.acrproxy.policy.route.Route.Direct.class);
+        assertThat(k8s.routing().route(io.acrproxy.policy.host.Authority.parse("mcr.microsoft.com:443")))
+                .isInstanceOf(io.acrproxy.policy.route.Route.ViaParents.class);
+        assertThat(compose.parents()).extracting(ProxyConfig.Parent::name).containsExactly("corp");
+        // the variable the configs name is the one deployment.yaml (commented) and compose.yaml (commented) pass in
+        assertThat(Files.readString(kubernetes.resolve("deployment.yaml")))
+                .contains("# - name: CORP_PROXY_PASSWORD", "secretKeyRef: {name: corp-proxy, key: password}");
+        assertThat(Files.readString(docker.resolve("compose.yaml"))).contains("# environment: [CORP_PROXY_PASSWORD]");
+        // and as shipped, the examples are off
+        assertThat(configMapConfig().config().parents()).isEmpty();
+    }
+
     // ------------------------------------------------------------------ compose
 
     @Test

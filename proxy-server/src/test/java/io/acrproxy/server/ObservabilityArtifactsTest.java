@@ -46,13 +46,17 @@ class ObservabilityArtifactsTest {
             "acrproxy_service_tags_change_number",
             "acrproxy_tunnels_revoked_total",
             "acrproxy_accept_errors_total",
-            "acrproxy_access_log_dropped_total");
+            "acrproxy_access_log_dropped_total",
+            "acrproxy_probes_total",
+            "acrproxy_parent_up",
+            "acrproxy_parent_failures_total");
 
     /** design §9.1 timers, exposed as {@code _bucket}, {@code _count}, {@code _sum} and a {@code _max} gauge. */
     static final Set<String> ACRPROXY_HISTOGRAMS = Set.of(
             "acrproxy_tunnel_duration_seconds",
             "acrproxy_upstream_connect_seconds",
-            "acrproxy_dns_resolve_seconds");
+            "acrproxy_dns_resolve_seconds",
+            "acrproxy_parent_connect_seconds");
 
     /** Micrometer's JVM, process and Netty allocator binders: the few the dashboard reads. */
     static final Set<String> STANDARD_METRICS = Set.of(

@@ -38,8 +38,14 @@ public final class PolicySpecs {
      * @param baseDirectory what relative paths in the config are resolved against
      */
     public static LoadedPolicy load(String yaml, Path baseDirectory) throws ConfigException {
+        return load(yaml, baseDirectory, System::getenv);
+    }
+
+    /** Like {@link #load(String, Path)}, reading {@code passwordEnv} variables from {@code environment}. */
+    public static LoadedPolicy load(String yaml, Path baseDirectory, java.util.function.Function<String, String> environment)
+            throws ConfigException {
         Problems problems = new Problems();
-        return finish(ConfigLoader.check(yaml, baseDirectory, problems), problems);
+        return finish(ConfigLoader.check(yaml, baseDirectory, problems, environment), problems);
     }
 
     /**
