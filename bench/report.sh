@@ -68,9 +68,10 @@ END {
     printf "Medians of %d repetition(s); in brackets the range (min–max).\n\n", nr
     # direct, this proxy and Squid always; the C reference relays (bench/run.sh --targets ...,c-copy,c-splice) when run
     ncols = split("direct proxy squid", cols, " ")
+    if ("chained" in seen) cols[++ncols] = "chained"
     if ("c-copy" in seen) cols[++ncols] = "c-copy"
     if ("c-splice" in seen) cols[++ncols] = "c-splice"
-    title["direct"] = "direct"; title["proxy"] = "this proxy"; title["squid"] = "Squid"
+    title["direct"] = "direct"; title["proxy"] = "this proxy"; title["squid"] = "Squid"; title["chained"] = "this proxy → Squid"
     title["c-copy"] = "C relay, copy"; title["c-splice"] = "C relay, splice"
     hdr = "| figure"; sep = "|---"
     for (i = 1; i <= ncols; i++) { hdr = hdr " | " title[cols[i]]; sep = sep "|---" }

@@ -47,7 +47,8 @@ Options:
   --quick             one repetition, shorter scenarios (about 3 minutes)
   --reps N            repetitions, alternating the targets (default $REPS)
   --scenarios LIST    comma-separated, of: bulk multi setup paced pingpong idle (default: all)
-  --targets LIST      comma-separated, of: direct proxy squid c-copy c-splice (default: direct,proxy,squid;
+  --targets LIST      comma-separated, of: direct proxy squid chained c-copy c-splice (default: direct,proxy,squid;
+                      chained is this proxy with Squid as its parent proxy (parents:), the proxy's CPU measured;
                       c-copy and c-splice are tunnelbench's minimal C relays, for scale)
   --jvm-opts "FLAGS"  JVM flags for the proxy (default: $JVM_OPTS_DEFAULT)
   --transport T       the proxy's transport: auto (default), epoll, io_uring or nio
@@ -119,7 +120,7 @@ cleanup() {
         wait "$pid" 2>/dev/null
     done
     if [ -d "$WORK" ]; then
-        cp -f "$WORK"/proxy.yaml "$WORK"/proxy.log "$WORK"/squid.conf "$WORK"/squid/cache.log "$OUT"/ 2>/dev/null
+        cp -f "$WORK"/proxy.yaml "$WORK"/proxy.log "$WORK"/chained.yaml "$WORK"/chained.log "$WORK"/squid.conf "$WORK"/squid/cache.log "$OUT"/ 2>/dev/null
         if [ "$KEEP" = 1 ]; then log "working directory kept: $WORK"; else rm -rf "$WORK"; fi
     fi
     exit $rc
@@ -131,7 +132,7 @@ trap 'exit 130' INT TERM
 JAR="$ROOT/proxy-server/target/acr-egress-proxy.jar"
 TB="$HERE/.build/tunnelbench"
 if [ "$BUILD" = 1 ]; then
-    if has "$TARGETS" proxy; then
+    if has "$TARGETS" proxy || has "$TARGETS" chained; then
         log "building the proxy jar (mvn -B -q package -DskipTests)"
         (cd "$ROOT" && mvn -B -q package -DskipTests)
     fi
@@ -140,10 +141,10 @@ if [ "$BUILD" = 1 ]; then
     gcc -O2 -Wall -Wextra -o "$TB" "$HERE/tunnelbench.c"
 fi
 [ -x "$TB" ] || { echo "run.sh: $TB missing (run without --no-build)" >&2; exit 1; }
-if has "$TARGETS" proxy; then
+if has "$TARGETS" proxy || has "$TARGETS" chained; then
     [ -f "$JAR" ] || { echo "run.sh: $JAR missing (run without --no-build)" >&2; exit 1; }
 fi
-if has "$TARGETS" squid && ! command -v squid >/dev/null 2>&1 && [ ! -x /usr/sbin/squid ]; then
+if { has "$TARGETS" squid || has "$TARGETS" chained; } && ! command -v squid >/dev/null 2>&1 && [ ! -x /usr/sbin/squid ]; then
     log "installing squid (apt-get)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq && apt-get install -y -qq squid >/dev/null
@@ -191,7 +192,7 @@ fi
 
 # ---------------------------------------------------------------- squid
 SQUID_PID=""
-if has "$TARGETS" squid; then
+if has "$TARGETS" squid || has "$TARGETS" chained; then
     SQUID_PORT="$("$TB" freeport --ip 127.0.0.1)"
     mkdir -p "$WORK/squid"
     chown proxy:proxy "$WORK/squid" 2>/dev/null || chmod 777 "$WORK/squid"
@@ -233,6 +234,25 @@ EOF
     log "squid on 127.0.0.1:$SQUID_PORT (pid $SQUID_PID)"
 fi
 
+# ---------------------------------------------------------------- this proxy chained to Squid
+# A second instance of the proxy, the same config plus Squid as its parent: client -> proxy -> Squid -> origin. Its
+# CPU is what "chained" reports; Squid's work is on top (compare with the squid column).
+CHAINED_PID=""
+if has "$TARGETS" chained; then
+    CHAINED_PORT="$("$TB" freeport --ip 127.0.0.1)"
+    CHAINED_ADMIN_PORT="$("$TB" freeport --ip 127.0.0.1)"
+    {
+        bench_proxy_yaml "$CHAINED_PORT" "$CHAINED_ADMIN_PORT" "$ORIGIN_IP" "$ORIGIN_PORT" "$TRANSPORT" "$SPLICE"
+        echo "parents: [{name: squid, url: 'http://127.0.0.1:$SQUID_PORT'}]"
+    } > "$WORK/chained.yaml"
+    # shellcheck disable=SC2086
+    java $JVM_OPTS -jar "$JAR" run --config "$WORK/chained.yaml" > "$WORK/chained-access.log" 2> "$WORK/chained.log" &
+    CHAINED_PID=$!
+    PIDS+=("$CHAINED_PID")
+    "$TB" waitport --target "127.0.0.1:$CHAINED_PORT" --timeout 60 || { cat "$WORK/chained.log" >&2; exit 1; }
+    log "proxy chained to squid on 127.0.0.1:$CHAINED_PORT (pid $CHAINED_PID)"
+fi
+
 # ---------------------------------------------------------------- C reference relays (not proxies)
 # tunnelbench relay: a minimal CONNECT relay in C, one thread, no policy, no ClientHello check, no log; --mode copy
 # relays through a user-space buffer as this proxy and Squid do, --mode splice with splice(2). For scale: what a
@@ -254,6 +274,7 @@ proxy_args() {   # target name -> tunnelbench options
         direct) echo "--proxy none" ;;
         proxy) echo "--proxy 127.0.0.1:$PROXY_PORT --pid $PROXY_PID" ;;
         squid) echo "--proxy 127.0.0.1:$SQUID_PORT --pid $SQUID_PID" ;;
+        chained) echo "--proxy 127.0.0.1:$CHAINED_PORT --pid $CHAINED_PID" ;;
         c-copy) echo "--proxy 127.0.0.1:${CRELAY_PORT[copy]} --pid ${CRELAY_PID[copy]}" ;;
         c-splice) echo "--proxy 127.0.0.1:${CRELAY_PORT[splice]} --pid ${CRELAY_PID[splice]}" ;;
     esac
@@ -381,7 +402,7 @@ done
 log "measured in $(( $(date +%s) - START )) s"
 
 # ---------------------------------------------------------------- report
-for pid in "$PROXY_PID" "$SQUID_PID"; do
+for pid in "$PROXY_PID" "$SQUID_PID" "$CHAINED_PID"; do
     [ -n "$pid" ] && grep -E '^(VmRSS|VmHWM|Threads)' "/proc/$pid/status" | tr -s ' \t' ' ' | sed "s/^/pid $pid: /" >> "$OUT/run.log"
 done
 grep -c . "$WORK/access.log" 2>/dev/null | sed 's/^/proxy access log lines: /' >> "$OUT/run.log" || true
