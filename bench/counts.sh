@@ -2,8 +2,10 @@
 # Per-tunnel counts for the set-up path of this proxy: Throwables created (by class), bytes allocated and
 # system calls, each divided by the number of tunnels that closed during the measurement.
 #
-#   bench/counts.sh [--secs S] [--warmup S] [--no-strace] [--perf] [--out DIR] [--jvm-opts "FLAGS"]
+#   bench/counts.sh [--secs S] [--warmup S] [--no-strace] [--perf] [--out DIR] [--jvm-opts "FLAGS"] [--parent URL]
 #
+# --parent http://HOST:PORT sends every tunnel through that parent proxy (a Squid you started, which must resolve
+# bench.example.org to 127.0.0.21 and allow CONNECT to any port), to count what chaining adds per tunnel.
 # --perf adds a CPU profile of the same workload with perf (Debian's linux-perf): the share of the proxy's samples
 # in the kernel, the JVM, libc and JIT-compiled Java (named through `jcmd Compiler.perfmap`), and the top symbols.
 #
@@ -25,6 +27,7 @@ STRACE=1
 PERF=0
 OUT=""
 JVM_OPTS="$BENCH_JVM_OPTS_DEFAULT"
+PARENT=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --secs) SECS="$2"; shift ;;
@@ -33,7 +36,8 @@ while [ $# -gt 0 ]; do
         --perf) PERF=1 ;;
         --out) OUT="$2"; shift ;;
         --jvm-opts) JVM_OPTS="$2"; shift ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --parent) PARENT="$2"; shift ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "counts.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -62,6 +66,7 @@ bench_start_origin
 PROXY_PORT="$("$TB" freeport --ip 127.0.0.1)"
 ADMIN_PORT="$("$TB" freeport --ip 127.0.0.1)"
 bench_proxy_yaml "$PROXY_PORT" "$ADMIN_PORT" "$ORIGIN_IP" "$ORIGIN_PORT" > "$WORK/proxy.yaml"
+[ -n "$PARENT" ] && echo "parents: [{name: parent, url: '$PARENT'}]" >> "$WORK/proxy.yaml"
 # shellcheck disable=SC2086
 java $JVM_OPTS -jar "$JAR" run --config "$WORK/proxy.yaml" > "$WORK/access.log" 2> "$WORK/proxy.log" &
 PROXY_PID=$!

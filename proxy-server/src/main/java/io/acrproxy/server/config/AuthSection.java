@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /** Validates {@code auth:}: the realm and the users of proxy Basic authentication (RFC 7617). */
 final class AuthSection {
@@ -34,8 +33,8 @@ final class AuthSection {
             }
             KeyPath nameAt = usersAt.index(i).key("name");
             KeyPath hashAt = usersAt.index(i).key("passwordHash");
-            String name = required(u.name(), nameAt, "a user name", AuthSection::userName);
-            String hash = required(u.passwordHash(), hashAt, "the output of hash-password, " + PasswordHash.FORMAT,
+            String name = checks.required(u.name(), nameAt, "a user name", AuthSection::userName);
+            String hash = checks.required(u.passwordHash(), hashAt, "the output of hash-password, " + PasswordHash.FORMAT,
                     AuthSection::passwordHash);
             if (name != null && seen.putIfAbsent(name, i) != null) {
                 problems.error(nameAt, HostName.quote(name) + " is listed twice, also at " + usersAt.index(seen.get(name))
@@ -45,16 +44,6 @@ final class AuthSection {
             }
         }
         return new ProxyConfig.Auth(realm, users);
-    }
-
-    private <T> T required(String raw, KeyPath at, String expected, Function<String, T> parser) {
-        if (raw == null) {
-            if (!problems.hasErrorsWithin(at)) {
-                problems.error(at, "is missing (expected: " + expected + ")");
-            }
-            return null;
-        }
-        return checks.value(raw, at, null, parser);
     }
 
     /** The realm is sent as {@code Proxy-Authenticate: Basic realm="..."} (RFC 7617 §2): a quoted-string. */

@@ -49,6 +49,22 @@ final class Checks {
         }
     }
 
+    /**
+     * As {@link #value} for a key that must be there: a missing one is reported as {@code is missing (expected:
+     * expected)}, unless a problem inside it was reported already (a wrong type).
+     *
+     * @return the parsed value, {@code null} when missing or invalid
+     */
+    <T> T required(String raw, KeyPath at, String expected, Function<String, T> parser) {
+        if (raw == null) {
+            if (!problems.hasErrorsWithin(at)) {
+                problems.error(at, "is missing (expected: " + expected + ")");
+            }
+            return null;
+        }
+        return value(raw, at, null, parser);
+    }
+
     /** Parses each element; invalid ones are reported and left out. An absent list is empty. */
     <T> List<T> each(List<String> raw, KeyPath at, Function<String, T> parser) {
         List<T> out = new ArrayList<>();

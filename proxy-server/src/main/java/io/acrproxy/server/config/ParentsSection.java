@@ -47,9 +47,9 @@ final class ParentsSection {
                 continue;
             }
             KeyPath pAt = at.index(i);
-            String name = required(p.name(), pAt.key("name"), "a name such as corp (lower-case letters, digits, - and _)",
+            String name = checks.required(p.name(), pAt.key("name"), "a name such as corp (lower-case letters, digits, - and _)",
                     ParentsSection::name);
-            HostPort url = required(p.url(), pAt.key("url"), URL_EXPECTED, ParentsSection::url);
+            HostPort url = checks.required(p.url(), pAt.key("url"), URL_EXPECTED, ParentsSection::url);
             String[] credentials = credentials(p, pAt);
             if (name != null && seen.putIfAbsent(name, i) != null) {
                 problems.error(pAt.key("name"), HostName.quote(name) + " is listed twice, also at " + at.index(seen.get(name))
@@ -200,16 +200,6 @@ final class ParentsSection {
             }
         }
         return ok ? out : null;
-    }
-
-    private <T> T required(String raw, KeyPath at, String expected, Function<String, T> parser) {
-        if (raw == null) {
-            if (!problems.hasErrorsWithin(at)) {
-                problems.error(at, "is missing (expected: " + expected + ")");
-            }
-            return null;
-        }
-        return checks.value(raw, at, null, parser);
     }
 
     private static String name(String text) {
