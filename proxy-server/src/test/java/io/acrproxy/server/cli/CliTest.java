@@ -70,6 +70,42 @@ class CliTest {
         assertThat(json.get("policyVersion").asText()).hasSize(12);
     }
 
+    @Test
+    void explainAndCheckConfigShowTheRouteThroughParentProxies() throws IOException {
+        Path withParents = write("parents.yaml", Files.readString(config) + """
+                parents:
+                  - {name: corp, url: 'http://10.0.0.5:8080'}
+                  - {name: corp2, url: 'http://10.0.0.6:8080'}
+                routes:
+                  - {hosts: [myregistry.eastus.data.azurecr.io], via: direct}
+                  - {hosts: ['*.example.org'], via: [corp2]}
+                """);
+
+        assertThat(run("explain", "--config", withParents.toString(), "myregistry.azurecr.io:443")).isZero();
+        JsonNode viaAll = outJson();
+        assertThat(viaAll.path("route").path("via").asText()).isEqualTo("parents");
+        assertThat(viaAll.path("route").path("parents")).extracting(JsonNode::asText).containsExactly("corp", "corp2");
+        assertThat(viaAll.path("resolution").asText()).startsWith("not resolved here: the target goes through parent proxies");
+        assertThat(viaAll.path("stages")).noneMatch(n -> n.path("stage").asText().equals("address"));
+
+        out.getBuffer().setLength(0);
+        assertThat(run("explain", "--config", withParents.toString(), "a.example.org")).isZero();
+        assertThat(outJson().path("route").path("parents")).extracting(JsonNode::asText).containsExactly("corp2");
+
+        out.getBuffer().setLength(0);
+        assertThat(run("explain", "--config", withParents.toString(), "myregistry.eastus.data.azurecr.io")).isEqualTo(1);
+        JsonNode direct = outJson();
+        assertThat(direct.path("route").path("via").asText()).isEqualTo("direct");
+        assertThat(direct.path("reason").asText()).as("a direct target's addresses are still checked")
+                .isEqualTo("destination_prohibited");
+
+        out.getBuffer().setLength(0);
+        assertThat(run("check-config", withParents.toString())).isZero();
+        assertThat(out.toString()).contains("parent proxies, tried in this order:", "  corp  http://10.0.0.5:8080",
+                "  myregistry.eastus.data.azurecr.io  ->  direct", "  *.example.org  ->  corp2",
+                "  any other target  ->  corp, corp2 (never direct)");
+    }
+
     @ParameterizedTest(name = "{0} -> {1} {2}")
     @CsvSource({
             "evilreg.azurecr.io, 1, host_not_allowed, default deny under azurecr.io",
