@@ -178,7 +178,9 @@ class AdminIT {
 
     @Test
     void everyMetricTheDashboardAndAlertsUseIsExposed() throws Exception {
-        try (AppFixture f = new AppFixture(yaml(""), dir, new ProxyServerIT.FailingResolver())) {
+        // The per-parent meters exist once a parent is configured (their label values are the parents' names).
+        try (AppFixture f = new AppFixture(yaml("parents: [{name: corp, url: 'http://127.0.0.74:9'}]"), dir,
+                new ProxyServerIT.FailingResolver())) {
             // jvm_gc_pause_seconds appears with the first collection Micrometer is told about.
             System.gc();
             await().atMost(Duration.ofSeconds(10)).until(() -> f.admin("GET", "/metrics").body().contains("jvm_gc_pause_seconds"));

@@ -174,6 +174,31 @@ class ProxyServerIT {
         }
     }
 
+    /** A TCP health check (connect, close, nothing sent) is a probe: counted, not a denial, logged only on request. */
+    @ParameterizedTest
+    @MethodSource("transports")
+    void aConnectThatSendsNothingIsAProbeLoggedOnlyWithLogProbes(String transport) throws Exception {
+        for (boolean logProbes : new boolean[] {false, true}) {
+            try (ProxyFixture proxy = proxy(transport, "listen: {logProbes: " + logProbes + "}")) {
+                try (java.net.Socket check = new java.net.Socket()) {
+                    check.connect(proxy.address());
+                }
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                        proxy.registry.find("acrproxy.probes").tag("kind", "empty").counter() != null
+                                && proxy.registry.get("acrproxy.probes").tag("kind", "empty").counter().count() == 1);
+                proxy.server.stop(java.time.Duration.ZERO); // writes the access-log queue out
+
+                assertThat(proxy.registry.get("acrproxy.requests").tag("result", "denied").counter().count()).isZero();
+                if (logProbes) {
+                    assertThat(proxy.accessLines()).singleElement().asString()
+                            .contains("\"decision\":\"probe\"", "\"rule\":\"empty\"", "\"reason\":null");
+                } else {
+                    assertThat(proxy.accessLines()).isEmpty();
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("transports")
     void upstreamRefusedIs502(String transport) throws Exception {
