@@ -2,22 +2,23 @@ package io.acrproxy.policy;
 
 import io.acrproxy.policy.host.Authority;
 import io.acrproxy.policy.host.HostMatcher;
-import io.acrproxy.policy.host.HostName;
-import io.acrproxy.policy.host.InvalidHostException;
-import io.acrproxy.policy.host.IpLiteral;
 import io.acrproxy.policy.net.AddressClassifier;
 import io.acrproxy.policy.net.Cidr;
 import io.acrproxy.policy.net.CidrSet;
 import io.acrproxy.policy.servicetag.ServiceTagSelection;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * The compiled, immutable policy (design §6.1). Every method is a pure function of this value and its
  * arguments, so a policy can be swapped atomically while connections are being decided.
+ *
+ * <p>The allowlist and the mode may differ per client group (design §6.7): {@link #select} picks a connection's
+ * {@link GroupPolicy}, which decides its target, server name and addresses. Clients outside every group get the
+ * top-level policy, {@link #defaultGroup()}; the methods here that decide a target are the top-level policy's.
  *
  * <p>Report mode ({@link Mode#REPORT}) turns allowlist denials (port, host, IP literal, SNI, service-tag
  * verification) into {@link Verdict#WOULD_DENY}. The safety filters are enforced in every mode: the
@@ -26,42 +27,38 @@ import java.util.TreeSet;
  * opening the metadata service or the proxy to anyone.
  */
 public final class Policy {
+    /** One group's compiled allowlist, as {@link PolicyCompiler} hands it over. */
+    record CompiledGroup(ClientGroupSpec group, PolicySpec spec, HostMatcher hosts, Map<String, String> registryHints) {
+    }
+
     private final PolicySpec spec;
     private final String version;
-    private final HostMatcher hosts;
-    private final Map<String, String> registryHints;
     private final List<String> warnings;
-    private final AddressClassifier destinations;
     private final CidrSet clients;
-    private final String portsText;
-    /** Indexed by port: a bit set rather than {@code Set<Integer>}, so the hot path neither boxes nor hashes. */
-    private final boolean[] allowedPorts = new boolean[65536];
-    /** One preallocated decision per allow rule: an allowed CONNECT allocates nothing to be decided. */
-    private final Map<String, Decision> allowDecisions;
-    private final String registrySuffixDot;
-    private final String blobSuffixDot;
+    private final GroupPolicy defaultGroup;
+    private final List<GroupPolicy> groups;
+    private final Map<String, GroupPolicy> groupsByName = new HashMap<>();
+    private final GroupSelector selector;
 
-    Policy(PolicySpec spec, String version, HostMatcher hosts, Map<String, String> registryHints, List<String> warnings) {
+    Policy(PolicySpec spec, String version, CompiledGroup top, List<CompiledGroup> compiledGroups, List<String> warnings) {
         this.spec = spec;
         this.version = version;
-        this.hosts = hosts;
-        this.registryHints = Map.copyOf(registryHints);
         this.warnings = List.copyOf(warnings);
-        this.destinations = new AddressClassifier(spec.destinations());
+        AddressClassifier destinations = new AddressClassifier(spec.destinations());
         CidrSet.Builder clientSet = CidrSet.builder();
         for (Cidr c : spec.clientAllow()) {
             clientSet.add(c, "clients.allow " + c);
         }
         this.clients = clientSet.build();
-        this.portsText = new TreeSet<>(spec.ports()).toString();
-        spec.ports().forEach(port -> allowedPorts[port] = true);
-        Map<String, Decision> decisions = new HashMap<>();
-        for (HostMatcher.AllowedHost h : hosts.allowed()) {
-            decisions.computeIfAbsent(h.rule(), rule -> Decision.allow(rule, "allowed by " + rule));
+        this.defaultGroup = new GroupPolicy(this, null, top.spec(), top.hosts(), top.registryHints(), destinations);
+        List<GroupPolicy> list = new ArrayList<>();
+        for (CompiledGroup g : compiledGroups) {
+            GroupPolicy group = new GroupPolicy(this, g.group(), g.spec(), g.hosts(), g.registryHints(), destinations);
+            list.add(group);
+            groupsByName.put(group.name(), group);
         }
-        this.allowDecisions = Map.copyOf(decisions);
-        this.registrySuffixDot = "." + spec.cloud().registrySuffix();
-        this.blobSuffixDot = "." + spec.cloud().blobSuffix();
+        this.groups = List.copyOf(list);
+        this.selector = new GroupSelector(spec.clientGroups());
     }
 
     public static Policy compile(PolicySpec spec) {
@@ -73,6 +70,7 @@ public final class Policy {
         return version;
     }
 
+    /** The top-level mode; a group may have its own ({@link GroupPolicy#mode()}). */
     public Mode mode() {
         return spec.mode();
     }
@@ -86,9 +84,9 @@ public final class Policy {
         return warnings;
     }
 
-    /** Every allowed host pattern and the rule that allows it, for {@code /policy} and firewall rules. */
+    /** Every host pattern the top-level policy allows and the rule that allows it. */
     public List<HostMatcher.AllowedHost> allowedHosts() {
-        return hosts.allowed();
+        return defaultGroup.allowedHosts();
     }
 
     /** The selected service tags, or {@code null}. */
@@ -96,8 +94,38 @@ public final class Policy {
         return spec.serviceTags().selection();
     }
 
+    /** The top-level policy: for clients outside every group. */
+    public GroupPolicy defaultGroup() {
+        return defaultGroup;
+    }
+
+    /** The configured client groups, in file order; empty without {@code clientGroups}. */
+    public List<GroupPolicy> groups() {
+        return groups;
+    }
+
+    /** The group named {@code name}, the top-level policy for {@value ClientGroupSpec#DEFAULT}, else {@code null}. */
+    public GroupPolicy group(String name) {
+        return ClientGroupSpec.DEFAULT.equals(name) ? defaultGroup : groupsByName.get(name);
+    }
+
     /**
-     * Stage 1 of design §2: may this client use the proxy at all? Enforced in every mode.
+     * The policy for a connection from {@code client}, authenticated as {@code user} (design §6.7): the first group in
+     * file order that names either, or the top-level policy.
+     *
+     * @param client the client's address (from the PROXY protocol header, behind a balancer)
+     * @param user   the authenticated proxy user, or {@code null}
+     */
+    public GroupPolicy select(InetAddress client, String user) {
+        if (groups.isEmpty()) {
+            return defaultGroup;
+        }
+        int index = selector.select(client, user);
+        return index == GroupSelector.NONE ? defaultGroup : groups.get(index);
+    }
+
+    /**
+     * Stage 1 of design §2: may this client use the proxy at all? Enforced in every mode, for every group.
      */
     public Decision decideClient(InetAddress client) {
         String rule = clients.lookup(client);
@@ -108,141 +136,28 @@ public final class Policy {
                 "client " + client.getHostAddress() + " is not in clients.allow");
     }
 
-    /**
-     * Stage 5 of design §2: the decision for a CONNECT target, before resolution. For an IP literal the
-     * destination filter is applied too, since there is nothing to resolve.
-     */
+    /** {@link GroupPolicy#decide(Authority)} of the top-level policy. */
     public Decision decide(Authority target) {
-        Decision allowlist = decideAllowlist(target).under(spec.mode());
-        if (allowlist.permits() && target.host() instanceof IpLiteral ip) {
-            Decision destination = destinations.classify(ip.address(), target.port());
-            if (!destination.allowed()) {
-                return destination;
-            }
-        }
-        return allowlist;
+        return defaultGroup.decide(target);
     }
 
-    /** Parses a raw request-target and decides it; a malformed target is {@link Reason#MALFORMED_REQUEST}. */
+    /** {@link GroupPolicy#decide(String)} of the top-level policy. */
     public Decision decide(String target) {
-        Authority authority;
-        try {
-            authority = Authority.parse(target);
-        } catch (InvalidHostException e) {
-            return Decision.deny(Reason.MALFORMED_REQUEST, "authority grammar", e.getMessage());
-        }
-        return decide(authority);
+        return defaultGroup.decide(target);
     }
 
-    private Decision decideAllowlist(Authority target) {
-        if (!allowedPorts[target.port()]) {
-            return Decision.deny(Reason.PORT_NOT_ALLOWED, "ports " + portsText,
-                    "port " + target.port() + " is not allowed (allowed: " + portsText.substring(1, portsText.length() - 1) + ")");
-        }
-        if (target.host() instanceof IpLiteral ip) {
-            return decideIpLiteral(ip);
-        }
-        String host = target.host().text();
-        String rule = hosts.match(host);
-        if (rule != null) {
-            return allowDecisions.get(rule);
-        }
-        return denyHost(host);
-    }
-
-    private Decision decideIpLiteral(IpLiteral ip) {
-        ServiceTagRules tags = spec.serviceTags();
-        if (!tags.allowIpLiterals()) {
-            return Decision.deny(Reason.IP_LITERAL_NOT_ALLOWED, "serviceTags.allowIpLiterals: false",
-                    ip.text() + " is an IP address; CONNECT to IP addresses is not allowed, use the registry's host name");
-        }
-        String tag = tags.selection().set().lookup(ip.address());
-        if (tag == null) {
-            return Decision.deny(Reason.IP_LITERAL_NOT_ALLOWED, "service tags " + tags.selection().names(),
-                    ip.text() + " is not in the selected service tags");
-        }
-        return Decision.allow("service tag " + tag, ip.text() + " is in service tag " + tag + " (the TLS SNI must name an allowed host)");
-    }
-
-    private Decision denyHost(String host) {
-        if (host.endsWith(registrySuffixDot)) {
-            String hint = registryHints.get(firstLabel(host));
-            return Decision.deny(Reason.HOST_NOT_ALLOWED, "default deny under " + spec.cloud().registrySuffix(),
-                    host + " is not an allowed registry endpoint" + (hint != null ? " (" + hint + ")" : ""));
-        }
-        if (host.endsWith(blobSuffixDot)) {
-            return Decision.deny(Reason.HOST_NOT_ALLOWED, "default deny under " + spec.cloud().blobSuffix(),
-                    host + " is not an allowed storage account (blobStorage.mode: " + spec.blobStorage().mode().code() + ")");
-        }
-        return Decision.deny(Reason.HOST_NOT_ALLOWED, "default deny", host + " is not an allowed host");
-    }
-
-    private static String firstLabel(String host) {
-        int dot = host.indexOf('.');
-        return dot < 0 ? host : host.substring(0, dot);
-    }
-
-    /**
-     * Stage 7 of design §2 (design §7): does the ClientHello's server name fit the CONNECT target?
-     *
-     * @param target the CONNECT target, already allowed by {@link #decide(Authority)}
-     * @param sni    the raw {@code host_name} of the ClientHello (the outer one with ECH), or {@code null} when absent
-     */
+    /** {@link GroupPolicy#decideSni} of the top-level policy. */
     public Decision decideSni(Authority target, String sni) {
-        boolean ipTarget = target.host() instanceof IpLiteral;
-        if (sni == null) {
-            if (ipTarget) {
-                // design §6.4: an IP-literal tunnel is only as good as the name in its ClientHello.
-                return Decision.deny(Reason.SNI_MISSING, "serviceTags.allowIpLiterals",
-                        "the TLS ClientHello has no server name; CONNECT to an IP address needs one").under(spec.mode());
-            }
-            if (spec.sniRequired()) {
-                return Decision.deny(Reason.SNI_MISSING, "sni.required",
-                        "the TLS ClientHello has no server name (sni.required is on)").under(spec.mode());
-            }
-            return Decision.allow("sni.required: false", "no server name, and sni.required is off");
-        }
-        String name;
-        try {
-            name = HostName.normalise(sni);
-        } catch (InvalidHostException e) {
-            return Decision.deny(Reason.CLIENT_HELLO_MALFORMED, "server_name", "invalid TLS server name: " + e.getMessage());
-        }
-        if (ipTarget) {
-            String rule = hosts.match(name);
-            if (rule == null) {
-                return Decision.deny(Reason.SNI_MISMATCH, "SNI of an IP-literal CONNECT",
-                        "TLS server name " + name + " is not an allowed host").under(spec.mode());
-            }
-            return Decision.allow(rule, "TLS server name " + name + " is allowed");
-        }
-        if (!name.equals(target.host().text())) {
-            // Domain fronting: an allowed CONNECT host with a ClientHello naming another host behind the same IP.
-            return Decision.deny(Reason.SNI_MISMATCH, "SNI must match the CONNECT host",
-                    "TLS server name " + name + " does not match the CONNECT host " + target.host().text()).under(spec.mode());
-        }
-        return Decision.allow("SNI matches the CONNECT host", "TLS server name matches");
+        return defaultGroup.decideSni(target, sni);
     }
 
-    /**
-     * Stage 6 of design §2: may the tunnel to {@code target} use this resolved address? Applies the
-     * destination filter (§6.5, enforced in every mode) and, with {@code verifyResolved}, the service tags.
-     */
+    /** {@link GroupPolicy#decideResolved} of the top-level policy. */
     public Decision decideResolved(Authority target, InetAddress address) {
-        Decision destination = destinations.classify(address, target.port());
-        if (!destination.allowed()) {
-            return destination;
-        }
-        ServiceTagRules tags = spec.serviceTags();
-        if (tags.verifyResolved() && !(target.host() instanceof IpLiteral)) {
-            String tag = tags.selection().set().lookup(address);
-            if (tag == null) {
-                return Decision.deny(Reason.DESTINATION_PROHIBITED, "serviceTags.verifyResolved",
-                        target.host().text() + " resolved to " + address.getHostAddress() + ", which is not in the selected service tags")
-                        .under(spec.mode());
-            }
-            return Decision.allow("service tag " + tag, address.getHostAddress() + " is in service tag " + tag);
-        }
-        return destination;
+        return defaultGroup.decideResolved(target, address);
+    }
+
+    /** Prefixes of {@code clientGroups} that can never select their group: an earlier group's prefix contains them. */
+    public List<ShadowedPrefix> shadowedClients() {
+        return selector.shadowed();
     }
 }

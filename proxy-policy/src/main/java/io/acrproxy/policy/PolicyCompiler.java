@@ -19,26 +19,87 @@ import java.util.Map;
  * config loader, which knows the key paths.
  */
 public final class PolicyCompiler {
+    private static final java.util.regex.Pattern GROUP_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
     private final PolicySpec spec;
     private final Cloud cloud;
     private final HostMatcher.Builder hosts = HostMatcher.builder();
     private final Map<String, String> registryHints = new LinkedHashMap<>();
-    private final List<String> problems = new ArrayList<>();
-    private final List<String> warnings = new ArrayList<>();
+    private final List<String> problems;
+    private final List<String> warnings;
+    /** Put in front of this allowlist's problems and warnings: empty for the top level, the group for a group. */
+    private final String where;
+    /** What the top level said already: a group that adds to its allowlist would only say it again. */
+    private final java.util.Set<String> saidAtTopLevel;
 
-    private PolicyCompiler(PolicySpec spec) {
+    private PolicyCompiler(PolicySpec spec, String where, List<String> problems, List<String> warnings,
+                           java.util.Set<String> saidAtTopLevel) {
         this.spec = spec;
         this.cloud = spec.cloud();
+        this.where = where;
+        this.problems = problems;
+        this.warnings = warnings;
+        this.saidAtTopLevel = saidAtTopLevel;
     }
 
     /**
      * @throws PolicyCompileException listing every invalid entry
      */
     public static Policy compile(PolicySpec spec) {
-        return new PolicyCompiler(spec).run();
+        List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        Policy.CompiledGroup top = new PolicyCompiler(spec, "", problems, warnings, java.util.Set.of()).allowlist(null);
+        java.util.Set<String> said = new java.util.HashSet<>(problems);
+        said.addAll(warnings);
+        List<Policy.CompiledGroup> groups = new ArrayList<>();
+        checkGroups(spec.clientGroups(), problems);
+        for (ClientGroupSpec g : spec.clientGroups()) {
+            String where = "clientGroups[" + g.name() + "]: ";
+            groups.add(new PolicyCompiler(g.effective(spec), where, problems, warnings, said).allowlist(g));
+        }
+        if (!problems.isEmpty()) {
+            throw new PolicyCompileException(problems);
+        }
+        return new Policy(spec, PolicyVersion.of(spec), top, groups, warnings);
     }
 
-    private Policy run() {
+    /**
+     * What makes a set of groups unusable, whatever their allowlists: names, a user in two groups, a group that
+     * nothing selects, a group whose every prefix an earlier group takes (design §6.7).
+     */
+    private static void checkGroups(List<ClientGroupSpec> groups, List<String> problems) {
+        Map<String, String> groupOfUser = new java.util.HashMap<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        List<ShadowedPrefix> shadowed = new GroupSelector(groups).shadowed();
+        for (ClientGroupSpec g : groups) {
+            String where = "clientGroups[" + g.name() + "]: ";
+            if (!GROUP_NAME.matcher(g.name()).matches() || g.name().equals(ClientGroupSpec.DEFAULT)) {
+                problems.add(where + HostName.quote(g.name()) + " is not a valid group name (1-63 lower-case letters, "
+                        + "digits, - and _; not \"" + ClientGroupSpec.DEFAULT + "\")");
+            }
+            if (!names.add(g.name())) {
+                problems.add(where + "the name is used twice");
+            }
+            for (String user : g.users()) {
+                String other = groupOfUser.putIfAbsent(user, g.name());
+                if (other != null && !other.equals(g.name())) {
+                    problems.add(where + "user " + HostName.quote(user) + " is in group " + other + " already");
+                }
+            }
+            if (g.clients().isEmpty() && g.users().isEmpty()) {
+                problems.add(where + "selects no client (expected: clients, users or both)");
+            }
+            long mine = shadowed.stream().filter(s -> s.group().equals(g.name())).count();
+            if (!g.clients().isEmpty() && mine == g.clients().size()) {
+                problems.add(where + "every prefix in clients lies inside an earlier group's ("
+                        + String.join(", ", shadowed.stream().filter(s -> s.group().equals(g.name()))
+                                .map(s -> s.prefix() + " in " + s.earlierGroup() + "'s " + s.earlierPrefix()).toList())
+                        + "), so clients never select it");
+            }
+        }
+    }
+
+    private Policy.CompiledGroup allowlist(ClientGroupSpec group) {
         spec.registries().forEach(this::addRegistry);
         spec.endpointSets().forEach(this::addEndpointSet);
         if (spec.allowRegistryApex()) {
@@ -49,22 +110,18 @@ public final class PolicyCompiler {
         spec.extraHosts().forEach(this::addExtraHost);
         for (int port : spec.ports()) {
             if (port < 1 || port > 65535) {
-                problems.add("ports: " + port + " is not a port (expected 1-65535)");
+                problem("ports: " + port + " is not a port (expected 1-65535)");
             }
         }
         if (spec.ports().isEmpty()) {
-            problems.add("ports: empty (expected at least one port, e.g. [443])");
+            problem("ports: empty (expected at least one port, e.g. [443])");
         }
-        if (!problems.isEmpty()) {
-            throw new PolicyCompileException(problems);
-        }
-        HostMatcher matcher = hosts.build();
-        return new Policy(spec, PolicyVersion.of(spec), matcher, registryHints, warnings);
+        return new Policy.CompiledGroup(group, spec, hosts.build(), registryHints);
     }
 
     private void addRegistry(RegistrySpec r) {
         if (!RegistryNames.isRegistryName(r.name())) {
-            problems.add("registry " + HostName.quote(r.name()) + " is not a valid registry name (5-50 lowercase letters and digits)");
+            problem("registry " + HostName.quote(r.name()) + " is not a valid registry name (5-50 lowercase letters and digits)");
             return;
         }
         String name = r.name();
@@ -79,7 +136,7 @@ public final class PolicyCompiler {
         String rest = kind + "." + cloud.registrySuffix();
         for (String region : regions) {
             if (!RegistryNames.isRegion(region)) {
-                problems.add("registry " + name + ": " + HostName.quote(region) + " is not a region (expected a region name such as eastus, or \"*\")");
+                problem("registry " + name + ": " + HostName.quote(region) + " is not a region (expected a region name such as eastus, or \"*\")");
             } else if (region.equals("*")) {
                 hosts.anySecondLabel(name, rest, "registry " + name + ": " + what + " (any region)");
             } else {
@@ -102,7 +159,7 @@ public final class PolicyCompiler {
         if (login != null) {
             int dot = login.indexOf('.');
             if (dot < 0 || !login.substring(dot + 1).equals(suffix) || !RegistryNames.isRegistryName(login.substring(0, dot))) {
-                problems.add(label + ": loginServer " + HostName.quote(login) + " is not a registry login server <name>." + suffix + " (cloud " + cloud + ")");
+                problem(label + ": loginServer " + HostName.quote(login) + " is not a registry login server <name>." + suffix + " (cloud " + cloud + ")");
             } else {
                 hosts.exact(login, label + ": login server");
             }
@@ -119,7 +176,7 @@ public final class PolicyCompiler {
                 // `az acr show-endpoints` prints this when dedicated data endpoints are off: layers come from
                 // a storage account whose name Azure does not publish, so only blobStorage.mode any can reach it.
                 if (spec.blobStorage().mode() != BlobMode.ANY) {
-                    warnings.add(label + ": the registry serves layers from shared storage (" + raw + "); blobStorage.mode is "
+                    warning(label + ": the registry serves layers from shared storage (" + raw + "); blobStorage.mode is "
                             + spec.blobStorage().mode().code() + ", so pulls will fail unless its storage account is listed in blobStorage.accounts"
                             + " (or enable dedicated data endpoints on the registry: az acr update --data-endpoint-enabled)");
                 }
@@ -130,7 +187,7 @@ public final class PolicyCompiler {
                 continue;
             }
             if (!name.endsWith("." + cloud.registrySuffix())) {
-                problems.add(label + ": " + field + "[" + i + "] " + HostName.quote(name) + " is not under " + cloud.registrySuffix() + " (cloud " + cloud + ")");
+                problem(label + ": " + field + "[" + i + "] " + HostName.quote(name) + " is not under " + cloud.registrySuffix() + " (cloud " + cloud + ")");
             } else {
                 hosts.exact(name, label + ": " + what);
             }
@@ -141,7 +198,7 @@ public final class PolicyCompiler {
         try {
             return HostName.normalise(raw);
         } catch (InvalidHostException e) {
-            problems.add("endpoint file " + set.source() + ": " + field + ": " + e.getMessage());
+            problem("endpoint file " + set.source() + ": " + field + ": " + e.getMessage());
             return null;
         }
     }
@@ -153,11 +210,11 @@ public final class PolicyCompiler {
             }
             case ACCOUNTS -> {
                 if (blob.accounts().isEmpty()) {
-                    problems.add("blobStorage: mode accounts needs at least one account");
+                    problem("blobStorage: mode accounts needs at least one account");
                 }
                 for (String account : blob.accounts()) {
                     if (!RegistryNames.isStorageAccountName(account)) {
-                        problems.add("blobStorage: " + HostName.quote(account) + " is not a storage account name (3-24 lowercase letters and digits)");
+                        problem("blobStorage: " + HostName.quote(account) + " is not a storage account name (3-24 lowercase letters and digits)");
                     } else {
                         hosts.exact(account + "." + cloud.blobSuffix(), "blobStorage account " + account);
                     }
@@ -173,14 +230,14 @@ public final class PolicyCompiler {
         if (spec.presets().contains(Preset.IOT_EDGE)) {
             for (String hub : spec.iotHubs()) {
                 if (!RegistryNames.isIotHubName(hub)) {
-                    problems.add("iotHubs: " + HostName.quote(hub) + " is not an IoT Hub name (3-50 lowercase letters, digits and hyphens)");
+                    problem("iotHubs: " + HostName.quote(hub) + " is not an IoT Hub name (3-50 lowercase letters, digits and hyphens)");
                 } else {
                     hosts.exact(hub + "." + cloud.iotHubSuffix(), "preset iot-edge: hub " + hub);
                 }
             }
             hosts.exact(cloud.dpsGlobalHost(), "preset iot-edge: device provisioning");
             if (spec.iotHubs().isEmpty()) {
-                warnings.add("preset iot-edge without iotHubs: only device provisioning and MCR are allowed");
+                warning("preset iot-edge without iotHubs: only device provisioning and MCR are allowed");
             }
         }
         if (spec.presets().contains(Preset.MCR) || spec.presets().contains(Preset.IOT_EDGE)) {
@@ -195,7 +252,7 @@ public final class PolicyCompiler {
         try {
             pattern = HostPattern.parse(raw);
         } catch (InvalidHostException e) {
-            problems.add("extraHosts: " + e.getMessage());
+            problem("extraHosts: " + e.getMessage());
             return;
         }
         if (!pattern.wildcard()) {
@@ -203,5 +260,17 @@ public final class PolicyCompiler {
             return;
         }
         hosts.anyFirstLabel(pattern.name(), "extraHosts " + pattern.text());
+    }
+
+    private void problem(String text) {
+        if (!saidAtTopLevel.contains(text)) {
+            problems.add(where + text);
+        }
+    }
+
+    private void warning(String text) {
+        if (!saidAtTopLevel.contains(text)) {
+            warnings.add(where + text);
+        }
     }
 }

@@ -12,7 +12,9 @@ import java.util.Set;
  * endpoint files' contents and the selected service tags. A plain value; {@link PolicyCompiler} validates
  * and compiles it into a {@link Policy}.
  *
- * @param clientAllow {@code clients.allow}: client source prefixes that may use the proxy
+ * @param clientAllow  {@code clients.allow}: client source prefixes that may use the proxy
+ * @param clientGroups {@code clientGroups}: groups of clients with an allowlist and mode of their own (design §6.7),
+ *                     in file order; the fields above are the top-level policy, for clients outside every group
  */
 public record PolicySpec(
         Cloud cloud,
@@ -28,7 +30,8 @@ public record PolicySpec(
         boolean sniRequired,
         ServiceTagRules serviceTags,
         DestinationRules destinations,
-        List<Cidr> clientAllow) {
+        List<Cidr> clientAllow,
+        List<ClientGroupSpec> clientGroups) {
 
     public PolicySpec {
         Objects.requireNonNull(cloud, "cloud");
@@ -43,12 +46,13 @@ public record PolicySpec(
         Objects.requireNonNull(serviceTags, "serviceTags");
         Objects.requireNonNull(destinations, "destinations");
         clientAllow = List.copyOf(clientAllow);
+        clientGroups = List.copyOf(clientGroups);
     }
 
     /** The same spec with other destination rules (the server adds its own listening addresses once bound). */
     public PolicySpec withDestinations(DestinationRules rules) {
         return new PolicySpec(cloud, mode, registries, endpointSets, allowRegistryApex, blobStorage, presets, iotHubs,
-                extraHosts, ports, sniRequired, serviceTags, rules, clientAllow);
+                extraHosts, ports, sniRequired, serviceTags, rules, clientAllow, clientGroups);
     }
 
     /** A spec with the design §3 defaults and the given registries; for tests and examples. */
@@ -72,6 +76,7 @@ public record PolicySpec(
         private ServiceTagRules serviceTags = ServiceTagRules.NONE;
         private DestinationRules destinations;
         private List<Cidr> clientAllow = List.of();
+        private List<ClientGroupSpec> clientGroups = List.of();
 
         public Builder cloud(Cloud v) { cloud = v; return this; }
         public Builder mode(Mode v) { mode = v; return this; }
@@ -88,11 +93,13 @@ public record PolicySpec(
         public Builder serviceTags(ServiceTagRules v) { serviceTags = v; return this; }
         public Builder destinations(DestinationRules v) { destinations = v; return this; }
         public Builder clientAllow(List<Cidr> v) { clientAllow = v; return this; }
+        public Builder clientGroups(List<ClientGroupSpec> v) { clientGroups = v; return this; }
+        public Builder clientGroups(ClientGroupSpec... v) { clientGroups = List.of(v); return this; }
 
         public PolicySpec build() {
             return new PolicySpec(cloud, mode, registries, endpointSets, allowRegistryApex, blobStorage, presets,
                     iotHubs, extraHosts, ports, sniRequired, serviceTags,
-                    destinations != null ? destinations : DestinationRules.defaults(), clientAllow);
+                    destinations != null ? destinations : DestinationRules.defaults(), clientAllow, clientGroups);
         }
     }
 }

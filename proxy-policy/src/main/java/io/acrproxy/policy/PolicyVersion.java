@@ -46,6 +46,14 @@ final class PolicyVersion {
                 "own=" + sorted(spec.destinations().ownAddresses()),
                 "clients=" + cidrs(spec.clientAllow()));
         sha.update(canonical.getBytes(StandardCharsets.UTF_8));
+        // Only when there are groups, so that a config without them keeps the version it had before groups existed.
+        for (ClientGroupSpec g : spec.clientGroups()) {
+            sha.update(("\ngroup=" + g.name() + " clients=" + cidrs(g.clients()) + " users=" + sorted(g.users())
+                    + " allowlist=" + g.allowlist() + " registries=" + g.registries() + " endpoints=" + g.endpointSets()
+                    + " blob=" + g.blobStorage() + " presets=" + sorted(g.presets()) + " iotHubs=" + g.iotHubs()
+                    + " extraHosts=" + g.extraHosts() + " ports=" + (g.ports() == null ? "inherit" : sorted(g.ports()))
+                    + " mode=" + g.mode()).getBytes(StandardCharsets.UTF_8));
+        }
         ServiceTagSelection tags = spec.serviceTags().selection();
         if (tags != null) {
             sha.update(("\ntags=" + tags.names() + " change=" + tags.changeNumber() + " cloud=" + tags.cloud())
