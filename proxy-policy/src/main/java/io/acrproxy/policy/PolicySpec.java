@@ -49,6 +49,13 @@ public record PolicySpec(
         clientGroups = List.copyOf(clientGroups);
     }
 
+    /** The endpoint files' contents of the top level and of every group: the files a reload watches. */
+    public List<EndpointSet> allEndpointSets() {
+        List<EndpointSet> all = new java.util.ArrayList<>(endpointSets);
+        clientGroups.forEach(g -> all.addAll(g.endpointSets()));
+        return List.copyOf(all);
+    }
+
     /** The same spec with other destination rules (the server adds its own listening addresses once bound). */
     public PolicySpec withDestinations(DestinationRules rules) {
         return new PolicySpec(cloud, mode, registries, endpointSets, allowRegistryApex, blobStorage, presets, iotHubs,

@@ -7,4 +7,8 @@ import io.acrproxy.policy.net.Cidr;
  * contains it: the first group in file order wins (design §6.7).
  */
 public record ShadowedPrefix(String group, Cidr prefix, String earlierGroup, Cidr earlierPrefix) {
+    /** Every shadowed prefix of {@code groups}, in file order. */
+    public static java.util.List<ShadowedPrefix> find(java.util.List<ClientGroupSpec> groups) {
+        return new GroupSelector(groups).shadowed();
+    }
 }

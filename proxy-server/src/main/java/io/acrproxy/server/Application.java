@@ -205,7 +205,7 @@ public final class Application implements AutoCloseable {
     private static List<Path> watchedFiles(Path configFile, PolicySpec spec, ProxyConfig config) {
         List<Path> files = new ArrayList<>();
         files.add(configFile.toAbsolutePath());
-        spec.endpointSets().forEach(e -> files.add(Path.of(e.source()).toAbsolutePath()));
+        spec.allEndpointSets().forEach(e -> files.add(Path.of(e.source()).toAbsolutePath()));
         if (config.serviceTags().source() instanceof ServiceTagsSource.FileSource f) {
             files.add(f.path().toAbsolutePath());
         } else if (config.serviceTags().cacheFile() != null) {

@@ -80,7 +80,7 @@ public final class PolicyMetrics {
 
     private static List<String> sourcesOf(PolicySpec spec) {
         return SOURCES.stream().filter(s -> switch (s) {
-            case "endpoints" -> !spec.endpointSets().isEmpty();
+            case "endpoints" -> !spec.allEndpointSets().isEmpty();
             case "service_tags" -> spec.serviceTags().selection() != null;
             default -> true;
         }).toList();

@@ -94,7 +94,7 @@ final class PolicyView {
         sources.put("configFile", String.valueOf(state.configFile()));
         sources.put("loadedAt", state.loadedAt().toString());
         sources.put("ageSeconds", Duration.between(state.loadedAt(), state.clock().instant()).toSeconds());
-        spec.endpointSets().forEach(e -> sources.withArray("endpointFiles").add(e.source()));
+        spec.allEndpointSets().forEach(e -> sources.withArray("endpointFiles").add(e.source()));
         AdminState.ReloadOutcome last = state.lastReload();
         if (last != null) {
             ObjectNode reload = sources.putObject("lastReload");

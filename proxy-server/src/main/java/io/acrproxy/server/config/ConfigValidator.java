@@ -25,6 +25,7 @@ final class ConfigValidator {
     private final ServerSections server;
     private final ServiceTagsSection serviceTagsSection;
     private final AuthSection authSection;
+    private final ClientGroupsSection clientGroupsSection;
     private final ParentsSection parentsSection;
 
     ConfigValidator(Problems problems, Path baseDirectory) {
@@ -40,6 +41,7 @@ final class ConfigValidator {
         this.server = new ServerSections(checks);
         this.serviceTagsSection = new ServiceTagsSection(checks);
         this.authSection = new AuthSection(checks);
+        this.clientGroupsSection = new ClientGroupsSection(checks, policy);
     }
 
     /** Sections are checked in design §3 order, so value problems are reported in that order. */
@@ -80,9 +82,11 @@ final class ConfigValidator {
         List<ProxyConfig.Parent> parents = parentsSection.parents(w.parents(), root.key("parents"));
         List<ProxyConfig.RouteEntry> routes = parentsSection.routes(w.routes(), root.key("routes"), parents,
                 problems.hasErrorsWithin(root.key("parents")));
+        List<ProxyConfig.ClientGroup> clientGroups = clientGroupsSection.validate(w.clientGroups(),
+                root.key("clientGroups"), cloud, auth.users().stream().map(ProxyConfig.User::name).toList());
         ProxyConfig config = new ProxyConfig(listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex,
                 blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth,
-                limits, timeouts, revokeOnReload, transport, relay, proxyProtocol, logProbes, parents, routes);
+                limits, timeouts, revokeOnReload, transport, relay, proxyProtocol, logProbes, parents, routes, clientGroups);
         warnIfNothingAllowed(config);
         return config;
     }
@@ -99,7 +103,9 @@ final class ConfigValidator {
                 || problems.hasErrorsWithin(KeyPath.ROOT.key("blobStorage"));
         if (!attempted && c.registries().isEmpty() && c.endpointFiles().isEmpty() && c.presets().isEmpty()
                 && c.extraHosts().isEmpty() && c.blobStorage().mode() == BlobMode.NONE) {
-            problems.warn(KeyPath.ROOT, "nothing is allowed: no registries, endpointFiles, presets, extraHosts or blobStorage are configured");
+            problems.warn(KeyPath.ROOT, (c.clientGroups().isEmpty() ? "nothing is allowed" : "nothing is allowed for "
+                    + "clients outside clientGroups") + ": no registries, endpointFiles, presets, extraHosts or blobStorage "
+                    + "are configured");
         }
     }
 }

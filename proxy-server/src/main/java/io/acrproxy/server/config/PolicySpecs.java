@@ -1,5 +1,6 @@
 package io.acrproxy.server.config;
 
+import io.acrproxy.policy.ClientGroupSpec;
 import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.policy.ServiceTagRules;
 import io.acrproxy.policy.net.Cidr;
@@ -64,9 +65,19 @@ public final class PolicySpecs {
         }
         SourceReader sources = new SourceReader(problems);
         List<EndpointSet> endpointSets = sources.endpointSets(config.endpointFiles());
+        List<List<EndpointSet>> groupEndpointSets = new java.util.ArrayList<>();
+        for (int i = 0; i < config.clientGroups().size(); i++) {
+            groupEndpointSets.add(sources.endpointSets(config.clientGroups().get(i).endpointFiles(),
+                    KeyPath.ROOT.key("clientGroups").index(i).key("endpointFiles")));
+        }
         ServiceTagSelection selection = sources.serviceTags(config.serviceTags());
         problems.throwIfErrors();
-        return new LoadedPolicy(config, of(config, endpointSets, selection), problems.warnings());
+        return new LoadedPolicy(config, of(config, endpointSets, groupEndpointSets, selection), problems.warnings());
+    }
+
+    /** As {@link #of(ProxyConfig, List, List, ServiceTagSelection)} for a config without group endpoint files. */
+    public static PolicySpec of(ProxyConfig config, List<EndpointSet> endpointSets, ServiceTagSelection selection) {
+        return of(config, endpointSets, config.clientGroups().stream().map(g -> List.<EndpointSet>of()).toList(), selection);
     }
 
     /**
@@ -76,7 +87,8 @@ public final class PolicySpecs {
      * @throws IllegalArgumentException when the config needs a selection ({@code allowIpLiterals},
      *                                  {@code verifyResolved}) and none is given
      */
-    public static PolicySpec of(ProxyConfig config, List<EndpointSet> endpointSets, ServiceTagSelection selection) {
+    public static PolicySpec of(ProxyConfig config, List<EndpointSet> endpointSets, List<List<EndpointSet>> groupEndpointSets,
+                                ServiceTagSelection selection) {
         ProxyConfig.ServiceTags tags = config.serviceTags();
         ProxyConfig.Destinations destinations = config.destinations();
         List<Cidr> denyRanges = destinations.defaultDenyRanges() ? DestinationRules.defaultDenyRanges() : destinations.denyRanges();
@@ -95,7 +107,19 @@ public final class PolicySpecs {
                 .serviceTags(new ServiceTagRules(selection, tags.allowIpLiterals(), tags.verifyResolved()))
                 .destinations(new DestinationRules(denyRanges, destinations.allowPrivate(), ownAddresses(config)))
                 .clientAllow(config.clients().allow())
+                .clientGroups(groups(config.clientGroups(), groupEndpointSets))
                 .build();
+    }
+
+    private static List<ClientGroupSpec> groups(List<ProxyConfig.ClientGroup> groups, List<List<EndpointSet>> endpointSets) {
+        List<ClientGroupSpec> out = new java.util.ArrayList<>();
+        for (int i = 0; i < groups.size(); i++) {
+            ProxyConfig.ClientGroup g = groups.get(i);
+            out.add(new ClientGroupSpec(g.name(), g.clients(), Set.copyOf(g.users()), g.allowlist(), g.registries(),
+                    endpointSets.get(i), g.blobStorage(), g.presets(), g.iotHubs(), g.extraHosts(),
+                    g.ports() == null ? null : Set.copyOf(g.ports()), g.mode()));
+        }
+        return out;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.acrproxy.server.config;
 import io.acrproxy.core.transport.epoll.SplicePipes;
 import io.acrproxy.policy.BlobStorageSpec;
 import io.acrproxy.policy.Cloud;
+import io.acrproxy.policy.GroupAllowlist;
 import io.acrproxy.policy.Mode;
 import io.acrproxy.policy.Preset;
 import io.acrproxy.policy.RegistrySpec;
@@ -53,7 +54,8 @@ public record ProxyConfig(
         ProxyProtocol proxyProtocol,
         boolean logProbes,
         List<Parent> parents,
-        List<RouteEntry> routes) {
+        List<RouteEntry> routes,
+        List<ClientGroup> clientGroups) {
 
     public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("0.0.0.0", IpAddresses.parse("0.0.0.0"), 3128);
     public static final ListenAddress DEFAULT_ADMIN = new ListenAddress("127.0.0.1", IpAddresses.parse("127.0.0.1"), 9090);
@@ -86,6 +88,32 @@ public record ProxyConfig(
         Objects.requireNonNull(proxyProtocol, "proxyProtocol");
         parents = List.copyOf(parents);
         routes = List.copyOf(routes);
+        clientGroups = List.copyOf(clientGroups);
+    }
+
+    /**
+     * {@code clientGroups[]} (design §6.7).
+     *
+     * @param blobStorage {@code null} when the group does not set it
+     * @param ports       {@code null} when the group does not set them
+     * @param mode        {@code null} for the top-level mode
+     */
+    public record ClientGroup(String name, List<Cidr> clients, List<String> users, GroupAllowlist allowlist,
+                              List<RegistrySpec> registries, List<Path> endpointFiles, BlobStorageSpec blobStorage,
+                              Set<Preset> presets, List<String> iotHubs, List<String> extraHosts, List<Integer> ports,
+                              Mode mode) {
+        public ClientGroup {
+            Objects.requireNonNull(name, "name");
+            clients = List.copyOf(clients);
+            users = List.copyOf(users);
+            Objects.requireNonNull(allowlist, "allowlist");
+            registries = List.copyOf(registries);
+            endpointFiles = List.copyOf(endpointFiles);
+            presets = Set.copyOf(presets);
+            iotHubs = List.copyOf(iotHubs);
+            extraHosts = List.copyOf(extraHosts);
+            ports = ports == null ? null : List.copyOf(ports);
+        }
     }
 
     /** The routing table of {@code parents} and {@code routes} (design §2.3). */

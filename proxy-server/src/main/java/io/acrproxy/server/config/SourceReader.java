@@ -28,13 +28,18 @@ final class SourceReader {
 
     /** Skipped when the list itself had problems: indexes in messages would no longer match the file. */
     List<EndpointSet> endpointSets(List<Path> files) {
+        return endpointSets(files, ENDPOINT_FILES);
+    }
+
+    /** As {@link #endpointSets(List)} for the files listed at {@code key} (a group's {@code endpointFiles}). */
+    List<EndpointSet> endpointSets(List<Path> files, KeyPath key) {
         List<EndpointSet> out = new ArrayList<>();
-        if (problems.hasErrorsWithin(ENDPOINT_FILES)) {
+        if (problems.hasErrorsWithin(key)) {
             return out;
         }
         for (int i = 0; i < files.size(); i++) {
             Path file = files.get(i);
-            KeyPath at = ENDPOINT_FILES.index(i);
+            KeyPath at = key.index(i);
             if (isReadableFile(file, at)) {
                 try {
                     out.add(EndpointsFileParser.parse(file));

@@ -38,7 +38,15 @@ record WireConfig(
         String transport,
         Relay relay,
         List<Parent> parents,
-        List<RouteEntry> routes) {
+        List<RouteEntry> routes,
+        List<ClientGroup> clientGroups) {
+
+    /** {@code clientGroups[]}: who is in the group, and its own allowlist and mode (design §6.7). */
+    record ClientGroup(String name, List<String> clients, List<String> users, String allowlist,
+                       List<Registry> registries, List<String> endpointFiles, BlobStorage blobStorage,
+                       List<String> presets, List<String> iotHubs, List<String> extraHosts, List<Integer> ports,
+                       String mode) {
+    }
 
     /** {@code admin:}. */
     record Address(String address, Integer port) {

@@ -14,8 +14,8 @@ class ConfigErrorMessagesTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
             # unknown keys, at any depth, listing the valid keys
-            lisen: {port: 1}   | lisen: unknown key, did you mean "listen"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes)
-            Registries: []     | Registries: unknown key, did you mean "registries"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes)
+            lisen: {port: 1}   | lisen: unknown key, did you mean "listen"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes, clientGroups)
+            Registries: []     | Registries: unknown key, did you mean "registries"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes, clientGroups)
             sni: {timeout: 2s} | sni.timeout: unknown key (expected: one of required, inspectTimeout, maxClientHelloBytes)
             registries: [{name: myregistry, region: eastus}] | registries[0].region: unknown key (expected: one of name, dataEndpointRegions, regionalEndpointRegions)
             registries: [{name: myregistry, dataEndpointRegion: [eastus]}] | registries[0].dataEndpointRegion: unknown key, did you mean "dataEndpointRegions"? (expected: one of name, dataEndpointRegions, regionalEndpointRegions)

@@ -34,7 +34,7 @@ class ConfigOnePassTest {
         assertThat(Configs.errors(yaml)).containsExactly(
                 "lisen: unknown key, did you mean \"listen\"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles,"
                         + " allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver,"
-                        + " clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes)",
+                        + " clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes, clientGroups)",
                 "listen.adress: unknown key, did you mean \"address\"? (expected: one of address, port, proxyProtocol, logProbes)",
                 "registries[2]: got 42 (expected: a map with keys name, dataEndpointRegions, regionalEndpointRegions)",
                 "sni.maxClientHelloBytes: got \"many\" (expected: an integer)",

@@ -1,0 +1,167 @@
+package io.acrproxy.server.config;
+
+import io.acrproxy.policy.BlobMode;
+import io.acrproxy.policy.BlobStorageSpec;
+import io.acrproxy.policy.ClientGroupSpec;
+import io.acrproxy.policy.Cloud;
+import io.acrproxy.policy.GroupAllowlist;
+import io.acrproxy.policy.Mode;
+import io.acrproxy.policy.Preset;
+import io.acrproxy.policy.RegistrySpec;
+import io.acrproxy.policy.ShadowedPrefix;
+import io.acrproxy.policy.host.HostName;
+import io.acrproxy.policy.net.Cidr;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Validates {@code clientGroups} (design §6.7): who is in each group, and its allowlist, checked with the same rules
+ * and messages as the top-level keys of the same names. Reports what makes a group useless or ambiguous: a name used
+ * twice, a user in two groups, a group that selects nobody, prefixes an earlier group takes, a group that allows
+ * nothing.
+ */
+final class ClientGroupsSection {
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+    private final Checks checks;
+    private final Problems problems;
+    private final PolicySections policy;
+
+    ClientGroupsSection(Checks checks, PolicySections policy) {
+        this.checks = checks;
+        this.problems = checks.problems();
+        this.policy = policy;
+    }
+
+    /** @param authUsers the names in {@code auth.users}: a group's users must be among them */
+    List<ProxyConfig.ClientGroup> validate(List<WireConfig.ClientGroup> raw, KeyPath at, Cloud cloud,
+            List<String> authUsers) {
+        List<ProxyConfig.ClientGroup> out = new ArrayList<>();
+        List<KeyPath> outAt = new ArrayList<>();
+        Map<String, KeyPath> names = new HashMap<>();
+        Map<String, String> groupOfUser = new HashMap<>();
+        for (int i = 0; raw != null && i < raw.size(); i++) {
+            WireConfig.ClientGroup g = raw.get(i);
+            if (g == null) {
+                continue;
+            }
+            KeyPath gAt = at.index(i);
+            String name = checks.required(g.name(), gAt.key("name"), "a group name such as plant-a (lower-case letters, "
+                    + "digits, - and _)", ClientGroupsSection::name);
+            if (name != null) {
+                KeyPath earlier = names.putIfAbsent(name, gAt);
+                if (earlier != null) {
+                    problems.error(gAt.key("name"), HostName.quote(name) + " is used twice, also at " + earlier
+                            + " (expected: distinct group names)");
+                }
+            }
+            List<Cidr> clients = checks.each(g.clients(), gAt.key("clients"), Cidr::parse);
+            List<String> users = users(g.users(), gAt.key("users"), name, authUsers, groupOfUser);
+            if ((g.clients() == null || g.clients().isEmpty()) && (g.users() == null || g.users().isEmpty())) {
+                problems.error(gAt, "selects no client (expected: clients, users or both)");
+            }
+            GroupAllowlist allowlist = checks.required(g.allowlist(), gAt.key("allowlist"),
+                    "replace or add: whether the group's allowlist replaces the top-level one or adds to it",
+                    ClientGroupsSection::allowlist);
+            List<RegistrySpec> registries = policy.registries(g.registries(), gAt.key("registries"));
+            List<Path> endpointFiles = checks.each(g.endpointFiles(), gAt.key("endpointFiles"), checks::resolvePath);
+            BlobStorageSpec blobStorage = g.blobStorage() == null ? null
+                    : policy.blobStorage(g.blobStorage(), gAt.key("blobStorage"), cloud);
+            Set<Preset> presets = policy.presets(g.presets(), gAt.key("presets"));
+            List<String> iotHubs = policy.iotHubs(g.iotHubs(), gAt.key("iotHubs"), presets,
+                    problems.hasErrorsWithin(gAt.key("presets")));
+            List<String> extraHosts = policy.extraHosts(g.extraHosts(), gAt.key("extraHosts"), cloud);
+            List<Integer> ports = g.ports() == null ? null : policy.ports(g.ports(), gAt.key("ports"));
+            Mode mode = g.mode() == null ? null : policy.mode(g.mode(), gAt.key("mode"));
+            if (name != null && allowlist != null && !problems.hasErrorsWithin(gAt)) {
+                ProxyConfig.ClientGroup group = new ProxyConfig.ClientGroup(name, clients, users, allowlist, registries,
+                        endpointFiles, blobStorage, presets, iotHubs, extraHosts, ports, mode);
+                warnIfItAllowsNothing(group, gAt);
+                out.add(group);
+                outAt.add(gAt);
+            }
+        }
+        checkShadowing(out, outAt);
+        return out;
+    }
+
+    private List<String> users(List<String> raw, KeyPath at, String group, List<String> authUsers,
+            Map<String, String> groupOfUser) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; raw != null && i < raw.size(); i++) {
+            String user = raw.get(i);
+            if (user == null) {
+                continue;
+            }
+            KeyPath uAt = at.index(i);
+            String other = groupOfUser.putIfAbsent(user, group == null ? "" : group);
+            if (other != null) {
+                problems.error(uAt, HostName.quote(user) + " is in group " + other + " already (expected: each user in "
+                        + "one group)");
+            } else if (!authUsers.isEmpty() && !authUsers.contains(user)) {
+                problems.error(uAt, HostName.quote(user) + " is not a user in auth.users (expected: one of "
+                        + String.join(", ", authUsers) + ")");
+            } else {
+                out.add(user);
+            }
+        }
+        if (!out.isEmpty() && authUsers.isEmpty()) {
+            problems.warn(at, "no client authenticates without auth.users, so users never select this group");
+        }
+        return out;
+    }
+
+    /** Prefixes an earlier group takes: all of a group's, an error; some, a warning naming them. */
+    private void checkShadowing(List<ProxyConfig.ClientGroup> groups, List<KeyPath> at) {
+        List<ClientGroupSpec> specs = groups.stream().map(g -> ClientGroupSpec.of(g.name(), g.clients(),
+                Set.copyOf(g.users()), g.allowlist())).toList();
+        List<ShadowedPrefix> shadowed = ShadowedPrefix.find(specs);
+        for (int i = 0; i < groups.size(); i++) {
+            ProxyConfig.ClientGroup g = groups.get(i);
+            List<ShadowedPrefix> mine = shadowed.stream().filter(s -> s.group().equals(g.name())).toList();
+            if (mine.isEmpty()) {
+                continue;
+            }
+            String which = String.join(", ", mine.stream().map(s -> s.prefix() + " lies inside " + s.earlierPrefix()
+                    + " of group " + s.earlierGroup()).toList());
+            if (mine.size() == g.clients().size()) {
+                problems.error(at.get(i).key("clients"), which + ", and the first matching group wins, so no address "
+                        + "selects this group (expected: put it before the wider group, or narrow that one)");
+            } else {
+                problems.warn(at.get(i).key("clients"), which + ", so those addresses get the earlier group");
+            }
+        }
+    }
+
+    private void warnIfItAllowsNothing(ProxyConfig.ClientGroup g, KeyPath at) {
+        if (g.allowlist() == GroupAllowlist.REPLACE && g.registries().isEmpty() && g.endpointFiles().isEmpty()
+                && g.presets().isEmpty() && g.extraHosts().isEmpty()
+                && (g.blobStorage() == null || g.blobStorage().mode() == BlobMode.NONE)) {
+            problems.warn(at, "allows nothing: allowlist is replace and the group lists no registries, endpointFiles, "
+                    + "presets, extraHosts or blobStorage");
+        }
+    }
+
+    private static String name(String text) {
+        if (!NAME.matcher(text).matches() || text.equals(ClientGroupSpec.DEFAULT)) {
+            throw new IllegalArgumentException(HostName.quote(text) + " is not a valid group name (expected: 1-63 "
+                    + "lower-case letters, digits, - and _, starting with a letter or digit; not \"default\", which "
+                    + "names the top-level policy)");
+        }
+        return text;
+    }
+
+    private static GroupAllowlist allowlist(String text) {
+        return switch (text) {
+            case "replace" -> GroupAllowlist.REPLACE;
+            case "add" -> GroupAllowlist.ADD;
+            default -> throw new IllegalArgumentException(HostName.quote(text) + " is not valid (expected: replace, "
+                    + "the group gets only its own allowlist, or add, the top-level allowlist and its own)");
+        };
+    }
+}
