@@ -198,6 +198,7 @@ public final class ProxyServer implements AutoCloseable {
             InetSocketAddress bound = server.address();
             Set<InetSocketAddress> own = OwnAddresses.of(bound);
             policies.swap(Policy.compile(withOwn(spec, own)));
+            registerGroups(metrics, policies.get());
             server.startAccepting();
             LOG.info("listening on {} with transport {} ({}; {}), policy {} ({} mode)", bound, transport.configName(),
                     perLoop ? server.count() + " SO_REUSEPORT sockets, one per event loop" : "one acceptor thread",
@@ -239,6 +240,11 @@ public final class ProxyServer implements AutoCloseable {
         return new ProxyAuthenticator(hashes, config.auth().realm(), executor);
     }
 
+    /** The group counters at zero before the first connection of a group (design §9.1). */
+    private static void registerGroups(ProxyMetrics metrics, Policy policy) {
+        metrics.registerGroups(policy.groups().stream().map(io.acrproxy.policy.GroupPolicy::name).toList());
+    }
+
     private static PolicySpec withOwn(PolicySpec spec, Set<InetSocketAddress> own) {
         return spec.withDestinations(spec.destinations().withOwnAddresses(own));
     }
@@ -251,6 +257,7 @@ public final class ProxyServer implements AutoCloseable {
      */
     public Policy install(PolicySpec spec) {
         Policy next = Policy.compile(withOwn(spec, ownAddresses));
+        registerGroups(events.metrics(), next);
         policies.swap(next);
         LOG.info("policy {} in force ({} mode)", next.version(), next.mode().code());
         // revokeOnReload: each revoked tunnel is logged and counted when its relay ends, on its own event loop.

@@ -41,6 +41,8 @@ public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
         InetAddress client = connection.clientAddress();
         Policy policy = policies.get();
         connection.record().policyVersion(policy.version());
+        // By address until the request stage knows the user: a refusal before then is counted under this group.
+        connection.record().group(policy.select(client, null).name());
         Decision allowed = policy.decideClient(client);
         if (!allowed.allowed()) {
             connection.refuse(allowed);

@@ -1,7 +1,7 @@
 package io.acrproxy.core.decide;
 
 import io.acrproxy.policy.Decision;
-import io.acrproxy.policy.Policy;
+import io.acrproxy.policy.GroupPolicy;
 import io.acrproxy.policy.host.Authority;
 
 /**
@@ -9,8 +9,9 @@ import io.acrproxy.policy.host.Authority;
  *
  * @param target   the parsed, normalised {@code host:port}
  * @param decision the permitting decision: allow, or would_deny in report mode
- * @param policy   the policy that decided; the later checks of this connection (addresses, server name) use it
- *                 too, so a reload in between never mixes two policies in one decision
+ * @param policy   the policy that decided, as it applies to the connection's client group (design §6.7); the later
+ *                 checks of this connection (addresses, server name) use it too, so a reload in between never mixes
+ *                 two policies, or two groups, in one decision
  */
-public record AllowedConnect(Authority target, Decision decision, Policy policy) {
+public record AllowedConnect(Authority target, Decision decision, GroupPolicy policy) {
 }

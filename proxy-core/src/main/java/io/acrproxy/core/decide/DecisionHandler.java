@@ -3,6 +3,7 @@ package io.acrproxy.core.decide;
 import io.acrproxy.core.connection.ClientConnection;
 import io.acrproxy.core.request.RequestHead;
 import io.acrproxy.policy.Decision;
+import io.acrproxy.policy.GroupPolicy;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.Reason;
 import io.acrproxy.policy.host.Authority;
@@ -36,8 +37,11 @@ public final class DecisionHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        Policy policy = policies.get();
-        connection.record().policyVersion(policy.version());
+        Policy whole = policies.get();
+        connection.record().policyVersion(whole.version());
+        // The group is chosen now that the user is known (stage 3): by address and user, first match (design §6.7).
+        GroupPolicy policy = whole.select(connection.clientAddress(), connection.record().user());
+        connection.record().group(policy.name());
         if (!head.isConnect()) {
             PlainHttpRefusal refusal = PlainHttpRefusal.of(head, policy);
             connection.refuse(refusal.reason(), refusal.rule(), refusal.answer(head));

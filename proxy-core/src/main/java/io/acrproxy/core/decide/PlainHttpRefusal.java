@@ -3,7 +3,7 @@ package io.acrproxy.core.decide;
 import io.acrproxy.core.connection.Refusal;
 import io.acrproxy.core.request.RequestHead;
 import io.acrproxy.policy.Decision;
-import io.acrproxy.policy.Policy;
+import io.acrproxy.policy.GroupPolicy;
 import io.acrproxy.policy.Reason;
 import io.acrproxy.policy.host.Authority;
 import io.acrproxy.policy.host.HostName;
@@ -20,7 +20,7 @@ import io.acrproxy.policy.host.InvalidHostException;
  */
 record PlainHttpRefusal(Reason reason, String rule, String message) {
 
-    static PlainHttpRefusal of(RequestHead head, Policy policy) {
+    static PlainHttpRefusal of(RequestHead head, GroupPolicy policy) {
         String target = head.target();
         String authority = null;
         for (String scheme : new String[] {"http://", "https://"}) {

@@ -17,12 +17,15 @@ import java.util.Objects;
  * <p>Only denials are recorded, so the lock is taken on the refusal path, never for an allowed tunnel.
  */
 public final class BlockedTargets {
-    /** One row of {@code /blocked}; {@code wouldDeny} marks report-mode rows (let through, but counted). */
-    public record Entry(String host, int port, String reason, boolean wouldDeny, long count, Instant firstSeen,
-                        Instant lastSeen, String lastClient) {
+    /**
+     * One row of {@code /blocked}; {@code wouldDeny} marks report-mode rows (let through, but counted), {@code group}
+     * the client group whose policy refused it (design §6.7).
+     */
+    public record Entry(String host, int port, String group, String reason, boolean wouldDeny, long count,
+                        Instant firstSeen, Instant lastSeen, String lastClient) {
     }
 
-    private record Key(String host, int port, String reason, boolean wouldDeny) {
+    private record Key(String host, int port, String group, String reason, boolean wouldDeny) {
     }
 
     private static final class Row {
@@ -54,9 +57,10 @@ public final class BlockedTargets {
         };
     }
 
-    public synchronized void record(String host, int port, String reason, boolean wouldDeny, String client, Instant now) {
+    public synchronized void record(String host, int port, String group, String reason, boolean wouldDeny, String client,
+                                    Instant now) {
         Objects.requireNonNull(host, "host");
-        Row row = rows.computeIfAbsent(new Key(host, port, reason, wouldDeny), k -> new Row(now));
+        Row row = rows.computeIfAbsent(new Key(host, port, group, reason, wouldDeny), k -> new Row(now));
         row.count++;
         row.lastSeen = now;
         row.lastClient = client;
@@ -84,8 +88,8 @@ public final class BlockedTargets {
         List<Entry> all;
         synchronized (this) {
             all = new ArrayList<>(rows.size());
-            rows.forEach((k, r) -> all.add(new Entry(k.host(), k.port(), k.reason(), k.wouldDeny(), r.count, r.firstSeen,
-                    r.lastSeen, r.lastClient)));
+            rows.forEach((k, r) -> all.add(new Entry(k.host(), k.port(), k.group(), k.reason(), k.wouldDeny(), r.count,
+                    r.firstSeen, r.lastSeen, r.lastClient)));
         }
         all.sort(order);
         return all.subList(0, Math.min(limit, all.size()));

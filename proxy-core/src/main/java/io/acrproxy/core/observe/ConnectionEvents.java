@@ -79,14 +79,14 @@ public final class ConnectionEvents {
         }
         r.counted = true;
         switch (r.decision) {
-            case "allow" -> metrics.allowed(null);
+            case "allow" -> metrics.allowed(r.group, null);
             case "would_deny" -> {
-                metrics.allowed(r.reason);
+                metrics.allowed(r.group, r.reason);
                 block(r, true);
             }
-            case "error" -> metrics.failed(r.reason);
+            case "error" -> metrics.failed(r.group, r.reason);
             default -> {
-                metrics.denied(r.reason);
+                metrics.denied(r.group, r.reason);
                 block(r, false);
             }
         }
@@ -135,7 +135,7 @@ public final class ConnectionEvents {
         Authority a = r.authority;
         if (a != null) {
             String host = a.host() instanceof IpLiteral ip ? ip.text() : a.host().text();
-            blocked.record(host, a.port(), r.reason.code(), wouldDeny, r.client, clock.instant());
+            blocked.record(host, a.port(), r.group, r.reason.code(), wouldDeny, r.client, clock.instant());
         }
     }
 }

@@ -16,17 +16,45 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The data plane's meters (design §9.1), registered once into a Micrometer registry; the server decides how
  * they are exposed (Prometheus). Every label value comes from a closed set — result, reason code,
- * direction — never a host name or a client address, so the number of series is fixed.
+ * direction, the configured client groups' names and {@code default} — never a host name or a client address, so
+ * the number of series is bounded by the config.
  *
  * <p>Counters for every reason are registered up front with zero, so that {@code rate()} and alerts see a
- * series before the first denial instead of "no data".
+ * series before the first denial instead of "no data"; a client group's when a policy naming it is installed
+ * ({@link #registerGroups}).
  */
 public final class ProxyMetrics {
-    private final Counter allowed;
-    private final Counter denied;
-    private final Counter failed;
-    private final Map<Reason, Counter> deniedByReason = new EnumMap<>(Reason.class);
-    private final Map<Reason, Counter> wouldDenyByReason = new EnumMap<>(Reason.class);
+    /** The request counters of one client group (design §6.7): its outcomes and its refusals by reason. */
+    private static final class GroupMeters {
+        final Counter allowed;
+        final Counter denied;
+        final Counter failed;
+        final Map<Reason, Counter> deniedByReason = new EnumMap<>(Reason.class);
+        final Map<Reason, Counter> wouldDenyByReason = new EnumMap<>(Reason.class);
+
+        GroupMeters(MeterRegistry registry, String group) {
+            allowed = requests(registry, group, "allowed");
+            denied = requests(registry, group, "denied");
+            failed = requests(registry, group, "failed");
+            for (Reason r : Reason.values()) {
+                if (r == Reason.ALLOWED) {
+                    continue;
+                }
+                deniedByReason.put(r, Counter.builder("acrproxy.denied.requests").tag("reason", r.code()).tag("group", group)
+                        .description("Requests refused, by reason code and client group").register(registry));
+                wouldDenyByReason.put(r, Counter.builder("acrproxy.would.deny.requests").tag("reason", r.code())
+                        .tag("group", group)
+                        .description("Requests report mode let through that enforce mode would refuse").register(registry));
+            }
+        }
+
+        private static Counter requests(MeterRegistry registry, String group, String result) {
+            return Counter.builder("acrproxy.requests").tag("result", result).tag("group", group)
+                    .description("CONNECT and other proxy requests by outcome and client group").register(registry);
+        }
+    }
+
+    private final Map<String, GroupMeters> groups = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<Reason, Counter> upstreamFailures = new EnumMap<>(Reason.class);
     private final Counter bytesUpstream;
     private final Counter bytesDownstream;
@@ -43,17 +71,8 @@ public final class ProxyMetrics {
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
-        allowed = requests(registry, "allowed");
-        denied = requests(registry, "denied");
-        failed = requests(registry, "failed");
+        group(io.acrproxy.policy.ClientGroupSpec.DEFAULT);
         for (Reason r : Reason.values()) {
-            if (r == Reason.ALLOWED) {
-                continue;
-            }
-            deniedByReason.put(r, Counter.builder("acrproxy.denied.requests").tag("reason", r.code())
-                    .description("Requests refused, by reason code").register(registry));
-            wouldDenyByReason.put(r, Counter.builder("acrproxy.would.deny.requests").tag("reason", r.code())
-                    .description("Requests report mode let through that enforce mode would refuse").register(registry));
             if (isUpstreamFailure(r)) {
                 upstreamFailures.put(r, Counter.builder("acrproxy.upstream.failures").tag("reason", r.code())
                         .description("DNS and upstream connection failures").register(registry));
@@ -89,9 +108,13 @@ public final class ProxyMetrics {
                 .register(registry);
     }
 
-    private static Counter requests(MeterRegistry registry, String result) {
-        return Counter.builder("acrproxy.requests").tag("result", result)
-                .description("CONNECT and other proxy requests by outcome").register(registry);
+    private GroupMeters group(String name) {
+        return groups.computeIfAbsent(name, n -> new GroupMeters(registry, n));
+    }
+
+    /** Registers the counters of these client groups at zero (a policy naming them is being installed). */
+    public void registerGroups(java.util.Collection<String> names) {
+        names.forEach(this::group);
     }
 
     private static Duration seconds(double s) {
@@ -111,20 +134,22 @@ public final class ProxyMetrics {
         };
     }
 
-    void allowed(Reason wouldDeny) {
-        allowed.increment();
+    void allowed(String group, Reason wouldDeny) {
+        GroupMeters g = group(group);
+        g.allowed.increment();
         if (wouldDeny != null) {
-            wouldDenyByReason.get(wouldDeny).increment();
+            g.wouldDenyByReason.get(wouldDeny).increment();
         }
     }
 
-    void denied(Reason reason) {
-        denied.increment();
-        deniedByReason.get(reason).increment();
+    void denied(String group, Reason reason) {
+        GroupMeters g = group(group);
+        g.denied.increment();
+        g.deniedByReason.get(reason).increment();
     }
 
-    void failed(Reason reason) {
-        failed.increment();
+    void failed(String group, Reason reason) {
+        group(group).failed.increment();
         Counter upstream = upstreamFailures.get(reason);
         if (upstream != null) {
             upstream.increment();

@@ -14,6 +14,8 @@ public final class TunnelRecord {
     final long startNanos;
     String client = "";
     String user;
+    /** The client group whose policy applied (design §6.7); {@code default} for the top-level policy. */
+    String group = io.acrproxy.policy.ClientGroupSpec.DEFAULT;
     String method;
     String target;
     /** The CONNECT target once it parsed: what {@code /blocked} lists. */
@@ -40,6 +42,7 @@ public final class TunnelRecord {
 
     public TunnelRecord client(String v) { client = v; return this; }
     public TunnelRecord user(String v) { user = v; return this; }
+    public TunnelRecord group(String v) { group = v; return this; }
     public TunnelRecord method(String v) { method = v; return this; }
     public TunnelRecord target(String v) { target = v; return this; }
     public TunnelRecord authority(Authority v) { authority = v; return this; }
@@ -50,6 +53,17 @@ public final class TunnelRecord {
     public TunnelRecord bytes(long up, long down) {
         bytesUp = up;
         bytesDown = down;
+        return this;
+    }
+
+    /**
+     * A reload withdrew the permission of this tunnel (design §6.6): the line says {@code "decision":"revoked"} with
+     * the new policy's reason and rule. The connection was counted as allowed when its tunnel started, and stays so.
+     */
+    public TunnelRecord revoked(Decision d) {
+        decision = "revoked";
+        reason = d.reason();
+        rule = d.rule();
         return this;
     }
 
@@ -106,6 +120,10 @@ public final class TunnelRecord {
 
     public String rule() {
         return rule;
+    }
+
+    public String group() {
+        return group;
     }
 
     public String user() {

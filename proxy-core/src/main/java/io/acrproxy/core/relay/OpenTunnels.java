@@ -1,6 +1,8 @@
 package io.acrproxy.core.relay;
 
+import io.acrproxy.core.observe.TunnelRecord;
 import io.acrproxy.policy.Decision;
+import io.acrproxy.policy.GroupPolicy;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.host.Authority;
 import io.netty.channel.Channel;
@@ -16,8 +18,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #revoke} ran before it was here) is checked against the one in force as it is added.
  */
 public final class OpenTunnels {
-    /** One relaying tunnel. */
-    public record Tunnel(Relay relay, Authority target, InetAddress upstream, String sni) {
+    /**
+     * One relaying tunnel, with what chose its client group (address and user, design §6.7) and the record that
+     * says, when it is revoked, why.
+     */
+    public record Tunnel(Relay relay, Authority target, InetAddress upstream, String sni, InetAddress clientAddress,
+                         String user, TunnelRecord record) {
         Channel client() {
             return relay.client();
         }
@@ -47,9 +53,11 @@ public final class OpenTunnels {
         t.client().closeFuture().addListener(f -> tunnels.remove(t.relay()));
         // Put first, then look at the policy: a reload swaps the policy before it iterates, so it either sees this
         // tunnel or has swapped already, and then the check below sees the new policy.
-        if (revokeOnReload && inForce != decidedBy && !stillAllowed(inForce, t)) {
-            t.relay().revoke("policy " + inForce.version() + " no longer allows it");
-            tunnels.remove(t.relay());
+        if (revokeOnReload && inForce != decidedBy) {
+            Decision refusal = refusal(inForce, t);
+            if (refusal != null) {
+                revoke(t, inForce, refusal);
+            }
         }
     }
 
@@ -59,7 +67,9 @@ public final class OpenTunnels {
 
     /**
      * Revokes ({@link Relay#revoke}) every tunnel whose target, upstream address or server name {@code policy} would
-     * refuse now; each is logged and counted as a revocation when its relay ends, on its own event loop. Thread-safe.
+     * refuse now, judged by the policy of the tunnel's client group in {@code policy} (so editing one group's allowlist
+     * touches only that group's tunnels); each is logged and counted as a revocation when its relay ends, on its own
+     * event loop. Thread-safe.
      *
      * @return how many were closed
      */
@@ -69,24 +79,38 @@ public final class OpenTunnels {
         }
         int revoked = 0;
         for (Tunnel t : tunnels.values()) {
-            if (!stillAllowed(policy, t)) {
-                t.relay().revoke("policy " + policy.version() + " no longer allows it");
-                tunnels.remove(t.relay());
+            Decision refusal = refusal(policy, t);
+            if (refusal != null) {
+                revoke(t, policy, refusal);
                 revoked++;
             }
         }
         return revoked;
     }
 
-    static boolean stillAllowed(Policy policy, Tunnel t) {
-        Decision target = policy.decide(t.target());
+    private void revoke(Tunnel t, Policy policy, Decision refusal) {
+        // Written here, read on the tunnel's event loop after Relay.revoke hands the end over to it.
+        t.record().revoked(refusal);
+        t.relay().revoke("policy " + policy.version() + " no longer allows it (" + refusal.message() + ")");
+        tunnels.remove(t.relay());
+    }
+
+    /** What {@code policy} says against the tunnel now, or {@code null} when it still allows it. */
+    static Decision refusal(Policy policy, Tunnel t) {
+        GroupPolicy group = policy.select(t.clientAddress(), t.user());
+        Decision target = group.decide(t.target());
         if (!target.permits()) {
-            return false;
+            return target;
         }
-        if (!policy.decideResolved(t.target(), t.upstream()).permits()) {
-            return false;
+        Decision address = group.decideResolved(t.target(), t.upstream());
+        if (!address.permits()) {
+            return address;
         }
         // An IP-literal tunnel was allowed by its server name (design §6.4); a name tunnel's SNI equals its host.
-        return !t.target().isIpLiteral() || policy.decideSni(t.target(), t.sni()).permits();
+        if (t.target().isIpLiteral()) {
+            Decision sni = group.decideSni(t.target(), t.sni());
+            return sni.permits() ? null : sni;
+        }
+        return null;
     }
 }

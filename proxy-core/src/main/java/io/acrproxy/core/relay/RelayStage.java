@@ -4,7 +4,7 @@ import io.acrproxy.core.connection.ClientConnection;
 import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.observe.TunnelRecord;
 import io.acrproxy.core.upstream.ParentConnector;
-import io.acrproxy.policy.Policy;
+import io.acrproxy.policy.GroupPolicy;
 import io.acrproxy.policy.host.Authority;
 import io.acrproxy.policy.source.PolicyHolder;
 import io.netty.channel.Channel;
@@ -40,16 +40,16 @@ public final class RelayStage {
      *
      * @param target    the CONNECT target, and {@code sni} the server name of the accepted ClientHello: what a reload
      *                  checks again
-     * @param decidedBy the policy that allowed the tunnel
+     * @param decidedBy the policy that allowed the tunnel, as it applies to the connection's client group
      */
-    public void start(ClientConnection connection, Channel upstream, Authority target, String sni, Policy decidedBy) {
+    public void start(ClientConnection connection, Channel upstream, Authority target, String sni, GroupPolicy decidedBy) {
         ConnectionEvents events = connection.events();
         TunnelRecord record = connection.record();
         events.tunnelStarted(record);
         Relay relay = Relay.start(connection.channel(), upstream, null, settings, result -> ended(connection, target, result));
         ParentConnector.releaseHeldBytes(upstream); // what a parent proxy sent behind its 2xx, to the relay's handler
-        tunnels.add(new OpenTunnels.Tunnel(relay, target, ((InetSocketAddress) upstream.remoteAddress()).getAddress(), sni),
-                decidedBy, policies.get());
+        tunnels.add(new OpenTunnels.Tunnel(relay, target, ((InetSocketAddress) upstream.remoteAddress()).getAddress(), sni,
+                connection.clientAddress(), record.user(), record), decidedBy.policy(), policies.get());
     }
 
     private static void ended(ClientConnection connection, Authority target, RelayResult result) {

@@ -58,12 +58,42 @@ class DecisionHandlerTest {
 
         assertThat(passedOn).singleElement().satisfies(allowed -> {
             assertThat(allowed.target().toString()).isEqualTo("myreg.azurecr.io:443");
-            assertThat(allowed.policy()).isSameAs(ENFORCE);
+            assertThat(allowed.policy()).isSameAs(ENFORCE.defaultGroup());
             assertThat(allowed.decision().allowed()).isTrue();
         });
         assertThat(connection.record().decisionCode()).isEqualTo("allow");
         assertThat(connection.record().policyVersion()).isEqualTo(ENFORCE.version());
         assertThat(ch.written()).isEmpty();
+    }
+
+    @Test
+    void theAuthenticatedUserPicksItsClientGroupWhosePolicyDecidesAndTheRecordNamesIt() {
+        Policy grouped = Policy.compile(PolicySpec.builder().registries(RegistrySpec.named("myreg")).clientGroups(
+                io.acrproxy.policy.ClientGroupSpec.of("plant-a", List.of(), java.util.Set.of("edge-a"),
+                        io.acrproxy.policy.GroupAllowlist.REPLACE).withRegistries(RegistrySpec.named("plantareg"))).build());
+        policies.swap(grouped);
+        connection.record().user("edge-a");
+
+        start().writeInbound(head("CONNECT", "plantareg.azurecr.io:443"));
+
+        assertThat(passedOn).singleElement().satisfies(allowed -> assertThat(allowed.policy().name()).isEqualTo("plant-a"));
+        assertThat(connection.record().group()).isEqualTo("plant-a");
+    }
+
+    @Test
+    void aClientOutsideEveryGroupGetsTheTopLevelPolicyUnderTheNameDefault() {
+        Policy grouped = Policy.compile(PolicySpec.builder().registries(RegistrySpec.named("myreg")).clientGroups(
+                io.acrproxy.policy.ClientGroupSpec.of("plant-a", List.of(), java.util.Set.of("edge-a"),
+                        io.acrproxy.policy.GroupAllowlist.REPLACE).withRegistries(RegistrySpec.named("plantareg"))).build());
+        policies.swap(grouped);
+
+        start().writeInbound(head("CONNECT", "plantareg.azurecr.io:443"));
+
+        assertThat(passedOn).isEmpty();
+        assertThat(connection.record().reason()).isEqualTo(Reason.HOST_NOT_ALLOWED);
+        assertThat(connection.record().group()).isEqualTo("default");
+        assertThat(events.registry.get("acrproxy.denied.requests").tag("reason", "host_not_allowed")
+                .tag("group", "default").counter().count()).isEqualTo(1);
     }
 
     @Test

@@ -76,7 +76,7 @@ class ClientHelloStageTest {
                 new RelayStage(RelaySettings.copying(Duration.ofMinutes(1)), tunnels, new PolicyHolder(POLICY)),
                 List.of(RequestHeadHandler.NAME, "decide-and-upstream"));
         connection.record().decision(POLICY.decide(TARGET)); // as the decision stage does
-        stage.connected(lastStage, new AllowedConnect(TARGET, POLICY.decide(TARGET), POLICY), upstream);
+        stage.connected(lastStage, new AllowedConnect(TARGET, POLICY.decide(TARGET), POLICY.defaultGroup()), upstream);
     }
 
     @Test

@@ -6,12 +6,17 @@ import static org.awaitility.Awaitility.await;
 import io.acrproxy.core.connection.ClientConnection;
 import io.acrproxy.core.testing.ClientChannel;
 import io.acrproxy.core.testing.TestEvents;
+import io.acrproxy.policy.ClientGroupSpec;
+import io.acrproxy.policy.GroupAllowlist;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.policy.RegistrySpec;
 import io.acrproxy.policy.host.Authority;
+import io.acrproxy.policy.net.Cidr;
 import io.acrproxy.policy.source.PolicyHolder;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +46,7 @@ class RelayStageTest {
         upstream.start();
         connection.opened();
         connection.tunnelStarted();
-        stage.start(connection, upstream, Authority.parse(target), Authority.parse(target).host().text(), MYREG);
+        stage.start(connection, upstream, Authority.parse(target), Authority.parse(target).host().text(), MYREG.defaultGroup());
     }
 
     private double revoked() {
@@ -61,6 +66,53 @@ class RelayStageTest {
         assertThat(revoked()).isEqualTo(1);
         assertThat(tunnels.size()).isZero();
         await().atMost(Duration.ofSeconds(5)).until(() -> events.accessLines.size() == 1);
+        assertThat(events.accessLines.get(0)).contains("\"decision\":\"revoked\"", "\"reason\":\"host_not_allowed\"",
+                "\"rule\":\"default deny under azurecr.io\"");
+    }
+
+    private static Policy groups(String plantARegistry, String plantBRegistry) {
+        return Policy.compile(PolicySpec.builder().registries(RegistrySpec.named("myreg")).clientGroups(
+                ClientGroupSpec.of("plant-a", List.of(Cidr.parse("10.1.0.0/16")), Set.of(), GroupAllowlist.REPLACE)
+                        .withRegistries(RegistrySpec.named(plantARegistry)),
+                ClientGroupSpec.of("plant-b", List.of(Cidr.parse("10.2.0.0/16")), Set.of(), GroupAllowlist.REPLACE)
+                        .withRegistries(RegistrySpec.named(plantBRegistry))).build());
+    }
+
+    /** Editing one group's allowlist revokes only that group's tunnels (design §6.6, §6.7). */
+    @Test
+    void aReloadThatChangesOneGroupRevokesOnlyThatGroupsTunnels() {
+        Policy before = groups("plantareg", "plantbreg");
+        policies.swap(before);
+        client.start(); // the class's own pair, unused here, is closed after each test
+        upstream.start();
+        ClientChannel clientA = ClientChannel.from("10.1.0.5");
+        ClientChannel clientB = ClientChannel.from("10.2.0.5");
+        ClientChannel upA = ClientChannel.from("20.1.2.3");
+        ClientChannel upB = ClientChannel.from("20.1.2.4");
+        try {
+            for (var pair : List.of(List.of(clientA, upA), List.of(clientB, upB))) {
+                ClientChannel c = pair.get(0);
+                ClientChannel u = pair.get(1);
+                c.start();
+                u.start();
+                ClientConnection conn = new ClientConnection(c, events.events);
+                conn.opened();
+                conn.tunnelStarted();
+                String host = c == clientA ? "plantareg.azurecr.io" : "plantbreg.azurecr.io";
+                stage.start(conn, u, Authority.parse(host + ":443"), host,
+                        before.select(conn.clientAddress(), null));
+            }
+
+            int revoking = tunnels.revoke(groups("plantareg2", "plantbreg")); // plant-a's registry renamed
+
+            assertThat(revoking).isEqualTo(1);
+            assertThat(clientA.isOpen()).isFalse();
+            assertThat(clientB.isOpen()).isTrue();
+        } finally {
+            for (ClientChannel c : List.of(clientA, clientB, upA, upB)) {
+                c.finishAndReleaseAll();
+            }
+        }
     }
 
     @Test
@@ -109,7 +161,7 @@ class RelayStageTest {
         connection.opened();
         connection.tunnelStarted();
 
-        keeping.start(connection, upstream, Authority.parse("myreg.azurecr.io:443"), "myreg.azurecr.io", MYREG);
+        keeping.start(connection, upstream, Authority.parse("myreg.azurecr.io:443"), "myreg.azurecr.io", MYREG.defaultGroup());
 
         assertThat(client.isOpen()).isTrue();
         assertThat(keep.revoke(OTHERREG)).isZero();

@@ -68,7 +68,7 @@ class UpstreamHandlerTest {
         ch.start(new UpstreamHandler(connection, Upstreams.direct(resolver, connector), (ctx, request, up) -> connected.add(up)));
         Authority authority = Authority.parse(target);
         Decision decision = POLICY.decide(authority);
-        ch.writeInbound(new AllowedConnect(authority, decision, POLICY));
+        ch.writeInbound(new AllowedConnect(authority, decision, POLICY.defaultGroup()));
     }
 
     private static InetAddress ip(String text) {
@@ -127,7 +127,7 @@ class UpstreamHandlerTest {
         };
         second.start(new UpstreamHandler(secondConnection, Upstreams.direct(timingOut, (loop, a) -> null), (c, r, u) -> { }));
         Authority target = Authority.parse("myreg.azurecr.io:443");
-        second.writeInbound(new AllowedConnect(target, POLICY.decide(target), POLICY));
+        second.writeInbound(new AllowedConnect(target, POLICY.decide(target), POLICY.defaultGroup()));
         assertThat(second.written()).startsWith("HTTP/1.1 504 Gateway timeout: myreg.azurecr.io could not be resolved "
                 + "(the DNS query timed out)");
     }

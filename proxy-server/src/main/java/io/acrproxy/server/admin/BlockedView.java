@@ -28,6 +28,7 @@ final class BlockedView {
             into.addObject()
                     .put("host", e.host())
                     .put("port", e.port())
+                    .put("group", e.group())
                     .put("reason", e.reason())
                     .put("decision", e.wouldDeny() ? "would_deny" : "deny")
                     .put("count", e.count())

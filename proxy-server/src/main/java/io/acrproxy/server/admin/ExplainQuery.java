@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** {@code GET /explain?host=H&port=P[&sni=S][&client=IP][&address=IP...]}: the explain command over HTTP. */
+/**
+ * {@code GET /explain?host=H&port=P[&sni=S][&client=IP][&user=NAME][&address=IP...]}: the explain command over HTTP.
+ */
 final class ExplainQuery {
     private ExplainQuery() {
     }
@@ -34,7 +36,8 @@ final class ExplainQuery {
             for (String a : q.all("address")) {
                 addresses.add(IpAddresses.parse(a));
             }
-            Explainer.Explanation e = Explainer.explain(policy, authority, q.single("sni"), clientAddress, addresses,
+            Explainer.Explanation e = Explainer.explain(policy, authority, q.single("sni"), clientAddress, q.single("user"),
+                    addresses,
                     resolverHosts, routes);
             return new Result(200, e.json());
         } catch (IllegalArgumentException e) { // bad query, host, port or address

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.acrproxy.policy.Decision;
+import io.acrproxy.policy.GroupPolicy;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.Verdict;
 import io.acrproxy.policy.host.Authority;
@@ -30,14 +31,17 @@ public final class Explainer {
 
     /**
      * @param client        the client address to check, or {@code null}
+     * @param user          the authenticated proxy user, or {@code null}; with {@code client} it picks the client
+     *                      group whose policy decides (design §6.7)
      * @param sni           the ClientHello's server name, or {@code null}
      * @param addresses     resolved addresses to check; when empty, those of {@code resolverHosts}
      * @param resolverHosts {@code resolver.hosts}
      * @param routes        {@code parents} and {@code routes}: the way the target would take (design §2.3)
      */
-    public static Explanation explain(Policy policy, Authority target, String sni, InetAddress client,
+    public static Explanation explain(Policy policy, Authority target, String sni, InetAddress client, String user,
                                       List<InetAddress> addresses, Map<String, List<InetAddress>> resolverHosts,
                                       Routes routes) {
+        GroupPolicy group = policy.select(client, user);
         Route route = routes.route(target);
         boolean viaParents = route instanceof Route.ViaParents;
         List<InetAddress> check = new ArrayList<>(viaParents ? List.of() : addresses);
@@ -48,17 +52,18 @@ public final class Explainer {
         if (client != null) {
             stages.add(new Stage("client", client.getHostAddress(), policy.decideClient(client)));
         }
-        stages.add(new Stage("target", target.toString(), policy.decide(target)));
+        stages.add(new Stage("target", target.toString(), group.decide(target)));
         if (sni != null || target.isIpLiteral()) {
-            stages.add(new Stage("sni", sni, policy.decideSni(target, sni)));
+            stages.add(new Stage("sni", sni, group.decideSni(target, sni)));
         }
         for (InetAddress address : check) {
-            stages.add(new Stage("address", IpAddresses.toText(address), policy.decideResolved(target, address)));
+            stages.add(new Stage("address", IpAddresses.toText(address), group.decideResolved(target, address)));
         }
         Stage deciding = deciding(stages);
 
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         out.put("target", target.toString());
+        out.put("group", group.name());
         put(out, deciding.decision());
         out.put("stage", deciding.name());
         ArrayNode stageArray = out.putArray("stages");
@@ -81,7 +86,7 @@ public final class Explainer {
             }
         }
         way.put("rule", route.rule());
-        out.put("mode", policy.mode().code());
+        out.put("mode", group.mode().code());
         out.put("policyVersion", policy.version());
         return new Explanation(out, deciding.decision().allowed());
     }

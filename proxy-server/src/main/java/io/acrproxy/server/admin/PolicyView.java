@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.acrproxy.core.upstream.ParentHealth;
+import io.acrproxy.policy.GroupPolicy;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.policy.host.HostMatcher.AllowedHost;
@@ -40,6 +41,23 @@ final class PolicyView {
         ArrayNode hosts = out.putArray("allowedHosts");
         for (AllowedHost h : policy.allowedHosts()) {
             hosts.addObject().put("pattern", h.pattern()).put("rule", h.rule());
+        }
+        if (!policy.groups().isEmpty()) {
+            ArrayNode groups = out.putArray("clientGroups");
+            for (GroupPolicy g : policy.groups()) {
+                ObjectNode n = groups.addObject();
+                n.put("name", g.name());
+                g.group().clients().stream().map(Cidr::toString).forEach(n.putArray("clients")::add);
+                new TreeSet<>(g.group().users()).forEach(n.putArray("users")::add);
+                n.put("allowlist", g.group().allowlist().code());
+                n.put("mode", g.mode().code());
+                g.ports().forEach(n.putArray("ports")::add);
+                ArrayNode groupHosts = n.putArray("allowedHosts");
+                for (AllowedHost h : g.allowedHosts()) {
+                    groupHosts.addObject().put("pattern", h.pattern()).put("rule", h.rule());
+                }
+            }
+            out.put("otherClients", "the top-level policy above (group \"default\")");
         }
         ObjectNode tags = out.putObject("serviceTags");
         ServiceTagSelection selection = policy.serviceTags();

@@ -8,6 +8,7 @@ import io.acrproxy.policy.servicetag.ServiceTagSelection;
 import io.acrproxy.server.config.ProxyConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -37,6 +38,17 @@ final class CheckConfigCommand implements Callable<Integer> {
         return Cli.EXIT_OK;
     }
 
+    private static String selection(io.acrproxy.policy.ClientGroupSpec g) {
+        List<String> parts = new java.util.ArrayList<>();
+        if (!g.clients().isEmpty()) {
+            parts.add("clients " + String.join(", ", g.clients().stream().map(Cidr::toString).toList()));
+        }
+        if (!g.users().isEmpty()) {
+            parts.add("users " + String.join(", ", new TreeSet<>(g.users())));
+        }
+        return String.join("; ", parts);
+    }
+
     static void printSummary(EffectivePolicy loaded, PrintWriter out) {
         Policy p = loaded.policy();
         var spec = p.spec();
@@ -51,6 +63,23 @@ final class CheckConfigCommand implements Callable<Integer> {
         if (p.allowedHosts().isEmpty()) {
             out.println("  (none)");
         }
+        for (io.acrproxy.policy.GroupPolicy g : p.groups()) {
+            var group = g.group();
+            out.println("client group " + g.name() + " (" + selection(group) + "): allowlist " + group.allowlist().code()
+                    + ", mode " + g.mode().code() + ", ports " + g.ports() + ":");
+            int w = g.allowedHosts().stream().mapToInt(h -> h.pattern().length()).max().orElse(0);
+            for (AllowedHost h : g.allowedHosts()) {
+                out.printf("  %-" + w + "s  %s%n", h.pattern(), h.rule());
+            }
+            if (g.allowedHosts().isEmpty()) {
+                out.println("  (none)");
+            }
+        }
+        if (!p.groups().isEmpty()) {
+            out.println("clients in no group: the allowed hosts above the groups (group default)");
+        }
+        p.shadowedClients().forEach(s -> out.println("note: " + s.prefix() + " of group " + s.group() + " lies inside "
+                + s.earlierPrefix() + " of group " + s.earlierGroup() + ", which comes first"));
         ServiceTagSelection tags = p.serviceTags();
         if (tags == null) {
             out.println("service tags: none");

@@ -32,8 +32,13 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--sni", paramLabel = "NAME", description = "server name the TLS ClientHello would carry")
     String sni;
 
-    @Option(names = "--client", paramLabel = "IP", description = "client source address to check against clients.allow")
+    @Option(names = "--client", paramLabel = "IP", description = "client source address to check against clients.allow; "
+            + "with --user it picks the client group")
     String client;
+
+    @Option(names = "--user", paramLabel = "NAME", description = "authenticated proxy user: picks the client group of "
+            + "clientGroups[].users")
+    String user;
 
     @Option(names = "--address", paramLabel = "IP", description = "a resolved address to check (repeatable); default: resolver.hosts overrides")
     List<String> addresses = new ArrayList<>();
@@ -64,7 +69,8 @@ final class ExplainCommand implements Callable<Integer> {
         if (loaded == null) {
             return Cli.EXIT_BAD_INPUT;
         }
-        Explainer.Explanation explanation = Explainer.explain(loaded.policy(), authority, sni, clientAddress, checkAddresses,
+        Explainer.Explanation explanation = Explainer.explain(loaded.policy(), authority, sni, clientAddress, user,
+                checkAddresses,
                 loaded.resolverHosts(), loaded.config().routing());
         cli.printJson(explanation.json());
         return explanation.allowed() ? Cli.EXIT_OK : Cli.EXIT_DENIED;

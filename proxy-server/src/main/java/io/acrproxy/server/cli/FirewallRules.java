@@ -29,7 +29,15 @@ record FirewallRules(List<Integer> ports, List<Fqdn> fqdns, List<String> tags, L
         Policy policy = loaded.policy();
         List<Fqdn> fqdns = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        for (AllowedHost h : policy.allowedHosts()) {
+        // Every group's hosts too: the proxy host's firewall must let through what any group may reach.
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        List<AllowedHost> all = new ArrayList<>(policy.allowedHosts());
+        policy.groups().forEach(g -> g.allowedHosts().forEach(h -> all.add(new AllowedHost(h.pattern(),
+                "clientGroups[" + g.name() + "]: " + h.rule()))));
+        for (AllowedHost h : all) {
+            if (!seen.add(h.pattern())) {
+                continue;
+            }
             fqdns.add(new Fqdn(h.pattern(), h.rule()));
             if (h.pattern().indexOf('*') > 0) {
                 notes.add(h.pattern() + ": most firewalls accept only a leading wildcard; *" + h.pattern().substring(h.pattern().indexOf('*') + 1)

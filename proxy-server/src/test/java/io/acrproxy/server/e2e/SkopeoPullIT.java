@@ -86,7 +86,7 @@ class SkopeoPullIT {
         proxy.process.awaitStdout("\"target\":\"other.azurecr.io:443\"", Duration.ofSeconds(10));
         assertThat(proxy.accessLines("\"target\":\"other.azurecr.io:443\""))
                 .allSatisfy(l -> assertThat(l).contains("\"decision\":\"deny\"", "\"reason\":\"host_not_allowed\""));
-        assertThat(proxy.metrics()).containsPattern("acrproxy_denied_requests_total\\{reason=\"host_not_allowed\"} [1-9]");
+        assertThat(proxy.metrics()).containsPattern("acrproxy_denied_requests_total\\{group=\"default\",reason=\"host_not_allowed\"} [1-9]");
     }
 
     @Test

@@ -79,15 +79,15 @@ class AdminIT {
 
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 Map<String, Double> m = scrape(f);
-                assertThat(m.get("acrproxy_requests_total{result=\"allowed\"}")).isEqualTo(1.0);
-                assertThat(m.get("acrproxy_requests_total{result=\"denied\"}")).isEqualTo(3.0);
-                assertThat(m.get("acrproxy_requests_total{result=\"failed\"}")).isEqualTo(1.0);
-                assertThat(m.get("acrproxy_denied_requests_total{reason=\"host_not_allowed\"}")).isEqualTo(1.0);
-                assertThat(m.get("acrproxy_denied_requests_total{reason=\"port_not_allowed\"}")).isEqualTo(1.0);
-                assertThat(m.get("acrproxy_denied_requests_total{reason=\"sni_mismatch\"}")).isEqualTo(1.0);
-                assertThat(m.get("acrproxy_denied_requests_total{reason=\"ip_literal_not_allowed\"}")).isEqualTo(0.0);
+                assertThat(m.get("acrproxy_requests_total{group=\"default\",result=\"allowed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_requests_total{group=\"default\",result=\"denied\"}")).isEqualTo(3.0);
+                assertThat(m.get("acrproxy_requests_total{group=\"default\",result=\"failed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_denied_requests_total{group=\"default\",reason=\"host_not_allowed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_denied_requests_total{group=\"default\",reason=\"port_not_allowed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_denied_requests_total{group=\"default\",reason=\"sni_mismatch\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_denied_requests_total{group=\"default\",reason=\"ip_literal_not_allowed\"}")).isEqualTo(0.0);
                 assertThat(m.get("acrproxy_upstream_failures_total{reason=\"connect_refused\"}")).isEqualTo(1.0);
-                assertThat(m.get("acrproxy_would_deny_requests_total{reason=\"host_not_allowed\"}")).isEqualTo(0.0);
+                assertThat(m.get("acrproxy_would_deny_requests_total{group=\"default\",reason=\"host_not_allowed\"}")).isEqualTo(0.0);
                 // The SNI-mismatch tunnel had connected upstream too (the hello is read after the 200).
                 assertThat(m.get("acrproxy_upstream_connect_seconds_count")).isEqualTo(2.0);
                 assertThat(m).containsKey("jvm_memory_used_bytes{area=\"heap\",id=\"G1 Eden Space\"}");
@@ -122,9 +122,9 @@ class AdminIT {
             assertThat(r.statusCode()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 Map<String, Double> m = scrape(f);
-                assertThat(m.get("acrproxy_would_deny_requests_total{reason=\"host_not_allowed\"}")).isEqualTo(1.0);
-                assertThat(m.get("acrproxy_requests_total{result=\"allowed\"}")).isEqualTo(1.0);
-                assertThat(m.get("acrproxy_denied_requests_total{reason=\"host_not_allowed\"}")).isEqualTo(0.0);
+                assertThat(m.get("acrproxy_would_deny_requests_total{group=\"default\",reason=\"host_not_allowed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_requests_total{group=\"default\",result=\"allowed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_denied_requests_total{group=\"default\",reason=\"host_not_allowed\"}")).isEqualTo(0.0);
             });
             JsonNode blocked = JSON.readTree(f.admin("GET", "/blocked").body());
             assertThat(blocked.get("mostRecent").get(0).get("decision").asText()).isEqualTo("would_deny");
@@ -256,8 +256,8 @@ class AdminIT {
             }
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 Map<String, Double> m = scrape(f);
-                assertThat(m.get("acrproxy_denied_requests_total{reason=\"sni_mismatch\"}")).isEqualTo(1.0);
-                assertThat(m.get("acrproxy_denied_requests_total{reason=\"ip_literal_not_allowed\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_denied_requests_total{group=\"default\",reason=\"sni_mismatch\"}")).isEqualTo(1.0);
+                assertThat(m.get("acrproxy_denied_requests_total{group=\"default\",reason=\"ip_literal_not_allowed\"}")).isEqualTo(1.0);
                 assertThat(m.get("acrproxy_service_tags_change_number")).isEqualTo(1.0);
             });
         }

@@ -122,7 +122,7 @@ class LoadBalancerIT {
                 "https://evilreg.azurecr.io:" + origin.port() + "/v2/");
         assertThat(blocked.received()).first().asString().contains("evilreg.azurecr.io is not an allowed registry endpoint");
         assertThat(admin("/blocked")).containsPattern("\"evilreg.azurecr.io\"[^}]*\"lastClient\" : \"127.0.0.92");
-        assertThat(metric("acrproxy_denied_requests_total{reason=\"client_not_allowed\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(metric("acrproxy_denied_requests_total{group=\"default\",reason=\"client_not_allowed\"}")).isGreaterThanOrEqualTo(1);
     }
 
     @Test
@@ -131,7 +131,7 @@ class LoadBalancerIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> metric("acrproxy_probes_total{kind=\"proxy_local\"}") >= 3);
 
         assertThat(proxy.stdout).noneMatch(l -> l.contains("\"decision\":\"probe\""));
-        assertThat(metric("acrproxy_denied_requests_total{reason=\"proxy_protocol_error\"}")).isZero();
+        assertThat(metric("acrproxy_denied_requests_total{group=\"default\",reason=\"proxy_protocol_error\"}")).isZero();
     }
 
     @Test
@@ -190,6 +190,6 @@ class LoadBalancerIT {
             assertThat(answer).startsWith("HTTP/1.1 408 Request timeout: no PROXY protocol header from the load balancer "
                     + "within 2000 ms");
         }
-        assertThat(metric("acrproxy_denied_requests_total{reason=\"header_timeout\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(metric("acrproxy_denied_requests_total{group=\"default\",reason=\"header_timeout\"}")).isGreaterThanOrEqualTo(1);
     }
 }
