@@ -29,6 +29,7 @@ public final class Main implements Runnable {
                 .addSubcommand(new CheckConfigCommand(cli))
                 .addSubcommand(new ExplainCommand(cli))
                 .addSubcommand(new FirewallRulesCommand(cli))
+                .addSubcommand(new SuggestCommand(cli, in))
                 .addSubcommand(new HashPasswordCommand(cli, in, console))
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setOut(out)

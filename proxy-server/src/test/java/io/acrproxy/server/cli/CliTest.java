@@ -249,6 +249,31 @@ class CliTest {
     }
 
     @Test
+    void suggestReadsStandardInputAndItsProposalPassesCheckConfig() throws IOException {
+        stdin = String.join("\n",
+                "{\"ts\":\"2026-12-01T08:00:00Z\",\"client\":\"10.1.0.5:5000\",\"user\":null,\"group\":\"default\","
+                        + "\"target\":\"myreg.azurecr.io:443\",\"decision\":\"would_deny\",\"reason\":\"host_not_allowed\"}",
+                "not json at all");
+
+        assertThat(run("suggest", "--access-log", "-")).isZero();
+        assertThat(err.toString()).contains("suggest: read 2 line(s): 1 CONNECT line(s), 1 skipped (not access-log JSON)");
+        Path proposal = write("proposal.yaml", out.toString());
+        out.getBuffer().setLength(0);
+        assertThat(run("check-config", proposal.toString())).isZero();
+        assertThat(out.toString()).contains("myreg.azurecr.io");
+    }
+
+    @Test
+    void suggestSaysSoWhenThereIsNothingToProposeAndRefusesAMissingFile() {
+        stdin = "";
+        assertThat(run("suggest", "--access-log", "-")).isEqualTo(1);
+        assertThat(err.toString()).contains("suggest: the access log is empty: nothing to propose");
+
+        assertThat(run("suggest", "--access-log", dir.resolve("nope.log").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("suggest: " + dir.resolve("nope.log") + ": no such file");
+    }
+
+    @Test
     void hashPasswordReadsStandardInput() {
         stdin = "correct horse battery staple\n";
         assertThat(run("hash-password")).isZero();
