@@ -49,19 +49,29 @@ final class E2eProxy implements AutoCloseable {
      */
     static E2eProxy start(AcrLookalike acr, Path dir, String name, String extraYaml, Map<String, String> environment)
             throws IOException {
+        return startWithPolicy(acr, dir, name, """
+                registries:
+                  - {name: myreg, dataEndpointRegions: [westeurope]}
+                  - {name: legacyreg}
+                blobStorage: {mode: none}
+                """ + extraYaml, environment);
+    }
+
+    /**
+     * The jar on loopback with the look-alike's names in {@code resolver.hosts} and {@code policyYaml} for everything
+     * else (the allowlist, auth, groups...).
+     */
+    static E2eProxy startWithPolicy(AcrLookalike acr, Path dir, String name, String policyYaml,
+            Map<String, String> environment) throws IOException {
         int port = JarProcess.freePort();
         int adminPort = JarProcess.freePort();
         Path config = dir.resolve(name + ".yaml");
         Files.writeString(config, """
                 listen: {address: 127.0.0.1, port: %d}
                 admin: {port: %d}
-                registries:
-                  - {name: myreg, dataEndpointRegions: [westeurope]}
-                  - {name: legacyreg}
-                blobStorage: {mode: none}
                 destinations: {denyRanges: ['169.254.0.0/16']}
                 resolver: {hosts: %s}
-                """.formatted(port, adminPort, acr.resolverHostsYaml()) + extraYaml);
+                """.formatted(port, adminPort, acr.resolverHostsYaml()) + policyYaml);
         return new E2eProxy(JarProcess.run(config, environment), port, adminPort);
     }
 
