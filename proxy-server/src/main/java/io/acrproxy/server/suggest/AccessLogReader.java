@@ -22,6 +22,11 @@ import java.util.zip.GZIPInputStream;
  */
 final class AccessLogReader {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The longest line read: an access-log line is a few hundred characters (its longest field, the request-target,
+     * is at most 8 KiB, design §12), so anything longer is not one.
+     */
+    static final int MAX_LINE_CHARS = 64 * 1024;
 
     private long lines;
     private long skipped;
@@ -44,18 +49,54 @@ final class AccessLogReader {
         in.reset();
         InputStream text = b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(in) : in;
         BufferedReader reader = new BufferedReader(new InputStreamReader(text, StandardCharsets.UTF_8));
-        for (String line; (line = reader.readLine()) != null; ) {
-            if (line.isBlank()) {
-                continue;
+        StringBuilder line = new StringBuilder();
+        for (;;) {
+            LineEnd end = readLine(reader, line);
+            if (end == LineEnd.END_OF_INPUT && line.isEmpty()) {
+                return;
             }
-            lines++;
-            AccessLogEntry entry = parse(line);
-            if (entry == null) {
+            if (end == LineEnd.TOO_LONG) {
+                lines++;
                 skipped++;
-            } else {
-                into.accept(entry);
+            } else if (!line.toString().isBlank()) {
+                lines++;
+                AccessLogEntry entry = parse(line.toString());
+                if (entry == null) {
+                    skipped++;
+                } else {
+                    into.accept(entry);
+                }
+            }
+            if (end == LineEnd.END_OF_INPUT) {
+                return;
             }
         }
+    }
+
+    private enum LineEnd { NEWLINE, TOO_LONG, END_OF_INPUT }
+
+    /**
+     * Reads one line into {@code line} (cleared first), without its {@code \n}. A line longer than
+     * {@link #MAX_LINE_CHARS} is read to its end and dropped, not held: whatever the file holds, memory stays bounded.
+     */
+    private static LineEnd readLine(BufferedReader in, StringBuilder line) throws IOException {
+        line.setLength(0);
+        boolean tooLong = false;
+        for (int c; (c = in.read()) != -1; ) {
+            if (c == '\n') {
+                return tooLong ? LineEnd.TOO_LONG : LineEnd.NEWLINE; // a \r before it is JSON whitespace
+            }
+            if (tooLong) {
+                continue;
+            }
+            if (line.length() == MAX_LINE_CHARS) {
+                tooLong = true;
+                line.setLength(0);
+                continue;
+            }
+            line.append((char) c);
+        }
+        return tooLong ? LineEnd.TOO_LONG : LineEnd.END_OF_INPUT;
     }
 
     /** The entry, or {@code null} when the line is not an access-log object with a target and a decision. */

@@ -141,6 +141,23 @@ class AccessLogSuggestionTest {
         assertThat(s.yaml()).contains("  - {name: myreg}").contains("(4 lines read, 3 skipped: not access-log JSON)");
     }
 
+    /** A line past the bound is dropped whole, never held: the lines around it still count, CRLF endings too. */
+    @Test
+    void anOverLongLineIsSkippedWithoutBeingHeld() throws Exception {
+        // a valid entry, were it read: proposing hugereg would mean the line was held whole
+        String huge = line(T1, "10.1.0.5:1", null, null, "hugereg.azurecr.io:443", "allow", "allowed")
+                .replace("\"rule\":\"x\"", "\"rule\":\"" + "x".repeat(AccessLogReader.MAX_LINE_CHARS * 4) + "\"");
+        String exactlyAtBound = line(T1, "10.1.0.5:1", null, null, "otherreg.azurecr.io:443", "allow", "allowed");
+        exactlyAtBound = exactlyAtBound + " ".repeat(AccessLogReader.MAX_LINE_CHARS - exactlyAtBound.length());
+
+        AccessLogSuggestion s = suggest(line(T1, "10.1.0.5:1", null, null, "myreg.azurecr.io:443", "allow", "allowed") + "\r",
+                huge, exactlyAtBound, huge);
+
+        assertThat(s.lines()).isEqualTo(4);
+        assertThat(s.skipped()).isEqualTo(2);
+        assertThat(s.yaml()).contains("  - {name: myreg}").contains("  - {name: otherreg}").doesNotContain("hugereg");
+    }
+
     @Test
     void anEmptyLogProposesNothing() throws Exception {
         AccessLogSuggestion s = suggest();
