@@ -82,7 +82,7 @@ final class SuggestionWriter {
             line(indent + "registries:");
             g.registries.forEach((name, r) -> {
                 if (r.loginServer.count() > 0) {
-                    line(indent + "  # " + name + ": login server " + r.loginServer.comment());
+                    line(indent + "  # " + name + ": login server: " + r.loginServer.comment());
                 }
                 r.dataRegions.forEach((region, e) -> line(indent + "  #   data endpoint " + region + ": " + e.comment()));
                 r.geoRegions.forEach((region, e) -> line(indent + "  #   geo endpoint " + region + ": " + e.comment()));

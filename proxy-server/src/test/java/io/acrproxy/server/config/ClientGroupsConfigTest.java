@@ -7,6 +7,7 @@ import io.acrproxy.policy.GroupPolicy;
 import io.acrproxy.policy.Mode;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.host.Authority;
+import io.acrproxy.server.RepositoryRoot;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +74,26 @@ class ClientGroupsConfigTest {
         assertThat(build.decide(Authority.parse("corpreg.azurecr.io:443")).allowed()).isTrue();
         assertThat(build.decide(Authority.parse("mcr.microsoft.com:443")).allowed()).isTrue();
         assertThat(others.decide(Authority.parse("mcr.microsoft.com:443")).allowed()).isFalse();
+    }
+
+    /**
+     * The worked example as the README and docs/configuration.md print it: the first {@code yaml} block of the named
+     * section. Comments aside, it must compile to the same policy as {@link #EXAMPLE}, whose verdicts are pinned above.
+     */
+    @Test
+    void theDocumentedExamplesAreTheTestedOne() throws Exception {
+        Path root = RepositoryRoot.find();
+        String expected = Policy.compile(PolicySpecs.load(AUTH + EXAMPLE, dir).spec()).version();
+        for (var doc : List.of(List.of("README.md", "## Client groups"), List.of("docs/configuration.md", "### Client groups"))) {
+            String text = Files.readString(root.resolve(doc.get(0)));
+            int section = text.indexOf("\n" + doc.get(1));
+            assertThat(section).as("%s has a section %s", doc.get(0), doc.get(1)).isPositive();
+            int start = text.indexOf("```yaml\n", section) + "```yaml\n".length();
+            String yaml = text.substring(start, text.indexOf("```", start));
+
+            assertThat(Policy.compile(PolicySpecs.load(AUTH + yaml, dir).spec()).version()).as(doc.get(0))
+                    .isEqualTo(expected);
+        }
     }
 
     @Test

@@ -82,7 +82,7 @@ class AccessLogSuggestionTest {
         assertThat(s.entries()).isEqualTo(12);
         assertThat(s.yaml())
                 .contains("  - {name: myreg, dataEndpointRegions: [westeurope]}")
-                .contains("  # myreg: login server 2 tunnels, " + T1 + " .. " + T2)
+                .contains("  # myreg: login server: 2 tunnels, " + T1 + " .. " + T2)
                 .contains("blobStorage: {mode: accounts, accounts: [legacystore]}")
                 .contains("presets: [mcr]")
                 .contains("extraHosts: [packages.example.org]")
