@@ -6,6 +6,8 @@ import io.acrproxy.core.connection.ClientConnection;
 import io.acrproxy.core.request.RequestHead;
 import io.acrproxy.core.testing.ClientChannel;
 import io.acrproxy.core.testing.TestEvents;
+import io.acrproxy.policy.ClientGroupSpec;
+import io.acrproxy.policy.GroupAllowlist;
 import io.acrproxy.policy.Mode;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
@@ -16,6 +18,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -66,12 +69,14 @@ class DecisionHandlerTest {
         assertThat(ch.written()).isEmpty();
     }
 
+    /** myreg for everyone, and a group plant-a, selected by the user edge-a, that may reach only plantareg. */
+    private static final Policy GROUPED = Policy.compile(PolicySpec.builder().registries(RegistrySpec.named("myreg"))
+            .clientGroups(ClientGroupSpec.of("plant-a", List.of(), Set.of("edge-a"), GroupAllowlist.REPLACE)
+                    .withRegistries(RegistrySpec.named("plantareg"))).build());
+
     @Test
     void theAuthenticatedUserPicksItsClientGroupWhosePolicyDecidesAndTheRecordNamesIt() {
-        Policy grouped = Policy.compile(PolicySpec.builder().registries(RegistrySpec.named("myreg")).clientGroups(
-                io.acrproxy.policy.ClientGroupSpec.of("plant-a", List.of(), java.util.Set.of("edge-a"),
-                        io.acrproxy.policy.GroupAllowlist.REPLACE).withRegistries(RegistrySpec.named("plantareg"))).build());
-        policies.swap(grouped);
+        policies.swap(GROUPED);
         connection.record().user("edge-a");
 
         start().writeInbound(head("CONNECT", "plantareg.azurecr.io:443"));
@@ -82,10 +87,7 @@ class DecisionHandlerTest {
 
     @Test
     void aClientOutsideEveryGroupGetsTheTopLevelPolicyUnderTheNameDefault() {
-        Policy grouped = Policy.compile(PolicySpec.builder().registries(RegistrySpec.named("myreg")).clientGroups(
-                io.acrproxy.policy.ClientGroupSpec.of("plant-a", List.of(), java.util.Set.of("edge-a"),
-                        io.acrproxy.policy.GroupAllowlist.REPLACE).withRegistries(RegistrySpec.named("plantareg"))).build());
-        policies.swap(grouped);
+        policies.swap(GROUPED);
 
         start().writeInbound(head("CONNECT", "plantareg.azurecr.io:443"));
 

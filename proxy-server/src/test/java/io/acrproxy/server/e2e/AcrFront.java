@@ -78,6 +78,11 @@ final class AcrFront implements AutoCloseable {
             forward(exchange, method, uri);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            // The JDK server closes the connection without an answer, which a client reports as a bare EOF: say why.
+            System.err.println("look-alike " + hostName + ": " + exchange.getRequestMethod() + " "
+                    + exchange.getRequestURI().getRawPath() + " failed: " + e);
+            throw e;
         }
     }
 

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,8 +29,12 @@ public final class JarProcess implements AutoCloseable {
     public final List<String> stdout = new CopyOnWriteArrayList<>();
     public final List<String> stderr = new CopyOnWriteArrayList<>();
 
-    private JarProcess(Process process) {
+    /** The config's file name, to name the log this process leaves behind. */
+    private final String name;
+
+    private JarProcess(Process process, Path config) {
         this.process = process;
+        this.name = config.getFileName().toString().replaceFirst("\\.ya?ml$", "");
         pump(process.getInputStream(), stdout);
         pump(process.getErrorStream(), stderr);
     }
@@ -43,7 +48,7 @@ public final class JarProcess implements AutoCloseable {
     public static JarProcess run(Path config, java.util.Map<String, String> environment) throws IOException {
         ProcessBuilder b = builder(config);
         b.environment().putAll(environment);
-        return awaitAdmin(new JarProcess(b.start()));
+        return awaitAdmin(new JarProcess(b.start(), config));
     }
 
     private static JarProcess awaitAdmin(JarProcess p) {
@@ -58,7 +63,7 @@ public final class JarProcess implements AutoCloseable {
 
     /** Starts {@code run --config config} without waiting for anything. */
     public static JarProcess start(Path config, String... jvmOptions) throws IOException {
-        return new JarProcess(builder(config, jvmOptions).start());
+        return new JarProcess(builder(config, jvmOptions).start(), config);
     }
 
     private static ProcessBuilder builder(Path config, String... jvmOptions) {
@@ -108,6 +113,25 @@ public final class JarProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
+        } finally {
+            keepLog();
+        }
+    }
+
+    /**
+     * Leaves what the process wrote in {@code proxy-server/target/jar-process-logs/NAME-PID.log} (standard error, then
+     * the access log): a test that fails once in many runs can then be read afterwards, on CI too.
+     */
+    private void keepLog() {
+        Path dir = RepositoryRoot.find().resolve("proxy-server/target/jar-process-logs");
+        try {
+            Files.createDirectories(dir);
+            List<String> lines = new ArrayList<>(stderr);
+            lines.add("----- standard output -----");
+            lines.addAll(stdout);
+            Files.write(dir.resolve(name + "-" + process.pid() + ".log"), lines, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            System.err.println("could not keep the log of " + name + ": " + e);
         }
     }
 
