@@ -2,6 +2,7 @@ package io.acrproxy.core.dns;
 
 import io.acrproxy.core.transport.Transport;
 import io.netty.channel.EventLoop;
+import io.netty.resolver.HostsFileEntriesResolver;
 import io.netty.resolver.ResolvedAddressTypes;
 import io.netty.resolver.dns.DefaultDnsServerAddressStreamProvider;
 import io.netty.resolver.dns.DnsNameResolver;
@@ -28,21 +29,29 @@ public final class NettyHostResolver implements HostResolver {
     private final Transport transport;
     private final Duration timeout;
     private final DnsServerAddressStreamProvider servers;
+    private final HostsFileEntriesResolver hostsFile;
     private final Map<EventLoop, DnsNameResolver> resolvers = new ConcurrentHashMap<>();
 
+    /** The machine's resolver: its hosts file first, as every program on it does, then its name servers. */
     public NettyHostResolver(Transport transport, Duration timeout) {
-        this(transport, timeout, DefaultDnsServerAddressStreamProvider.INSTANCE);
+        this(transport, timeout, DefaultDnsServerAddressStreamProvider.INSTANCE, HostsFileEntriesResolver.DEFAULT);
     }
 
-    /** With explicit name servers (tests point this at loopback servers they run). */
+    /**
+     * Only these name servers, without the machine's hosts file: what tests point at loopback servers they run. A
+     * hosts file that happens to name the test's host would otherwise answer first and decide the test.
+     */
     public NettyHostResolver(Transport transport, Duration timeout, List<InetSocketAddress> nameServers) {
-        this(transport, timeout, new SequentialDnsServerAddressStreamProvider(nameServers.toArray(InetSocketAddress[]::new)));
+        this(transport, timeout, new SequentialDnsServerAddressStreamProvider(nameServers.toArray(InetSocketAddress[]::new)),
+                (name, types) -> null);
     }
 
-    private NettyHostResolver(Transport transport, Duration timeout, DnsServerAddressStreamProvider servers) {
+    private NettyHostResolver(Transport transport, Duration timeout, DnsServerAddressStreamProvider servers,
+            HostsFileEntriesResolver hostsFile) {
         this.transport = transport;
         this.timeout = timeout;
         this.servers = servers;
+        this.hostsFile = hostsFile;
     }
 
     @Override
@@ -69,6 +78,7 @@ public final class NettyHostResolver implements HostResolver {
         return new DnsNameResolverBuilder(loop)
                 .datagramChannelType(transport.datagramChannel())
                 .nameServerProvider(servers)
+                .hostsFileEntriesResolver(hostsFile)
                 .queryTimeoutMillis(Math.max(1, timeout.toMillis() / 2))
                 .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
                 .build();

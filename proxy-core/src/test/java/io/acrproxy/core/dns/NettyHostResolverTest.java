@@ -1,6 +1,7 @@
 package io.acrproxy.core.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.acrproxy.core.transport.Transport;
 import io.acrproxy.policy.Reason;
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /** The production resolver against a tiny DNS server on loopback: answers, NXDOMAIN, and silence. */
 class NettyHostResolverTest {
+    private static final String NAME_IN_HOSTS_FILE = nameInHostsFile();
+
     private MultiThreadIoEventLoopGroup group;
     private EventLoop loop;
     private FakeDnsServer dns;
@@ -31,7 +34,7 @@ class NettyHostResolverTest {
     void setUp() throws SocketException, java.net.UnknownHostException {
         group = Transport.NIO.newGroup(1);
         loop = group.next();
-        dns = new FakeDnsServer(Map.of("myregistry.azurecr.io", new byte[] {20, 1, 2, 3}));
+        dns = new FakeDnsServer(Map.of("myregistry.azurecr.io", new byte[] {20, 1, 2, 3}, NAME_IN_HOSTS_FILE, new byte[] {20, 9, 9, 9}));
     }
 
     @AfterEach
@@ -50,6 +53,34 @@ class NettyHostResolverTest {
             Future<List<InetAddress>> f = r.resolve("myregistry.azurecr.io", loop).awaitUninterruptibly();
             assertThat(f.isSuccess()).as(String.valueOf(f.cause())).isTrue();
             assertThat(f.getNow()).extracting(InetAddress::getHostAddress).containsExactly("20.1.2.3");
+        }
+    }
+
+    /**
+     * With explicit name servers only they answer: the machine's hosts file (which on some machines names a registry)
+     * must not decide a test. The name is one this machine's hosts file maps; localhost will not do, since Netty
+     * answers it without asking anyone (RFC 6761).
+     */
+    @Test
+    void explicitNameServersAreAskedInsteadOfTheMachinesHostsFile() {
+        assumeTrue(!NAME_IN_HOSTS_FILE.isEmpty(), "this machine's hosts file names no host but localhost");
+        try (NettyHostResolver r = resolver(Duration.ofSeconds(5))) {
+            Future<List<InetAddress>> f = r.resolve(NAME_IN_HOSTS_FILE, loop).awaitUninterruptibly();
+            assertThat(f.isSuccess()).as(String.valueOf(f.cause())).isTrue();
+            assertThat(f.getNow()).extracting(InetAddress::getHostAddress).containsExactly("20.9.9.9");
+        }
+    }
+
+    /** The first name in /etc/hosts other than the localhost ones, or "" when there is none. */
+    private static String nameInHostsFile() {
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/etc/hosts")).stream()
+                    .map(l -> l.replaceFirst("#.*", "").trim()).filter(l -> !l.isEmpty())
+                    .flatMap(l -> java.util.Arrays.stream(l.split("\\s+")).skip(1))
+                    .filter(n -> !n.startsWith("localhost") && !n.startsWith("ip6-") && n.matches("[A-Za-z0-9.-]+"))
+                    .findFirst().orElse("");
+        } catch (java.io.IOException e) {
+            return "";
         }
     }
 
