@@ -12,8 +12,10 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * The policy version: a hash of every input (design §6.1), so that two proxies with the same inputs report
- * the same version and an access-log line can be tied to the rules that decided it.
+ * The policy version: a hash of every input from the configuration and the files it names (design §6.1), so that
+ * two proxies with the same files report the same version and an access-log line can be tied to the rules that
+ * decided it. The proxy's own listening sockets are left out: only the running proxy knows them (a wildcard listen
+ * address means every interface), and check-config must print the version the running proxy will report.
  */
 final class PolicyVersion {
     private PolicyVersion() {
@@ -43,7 +45,6 @@ final class PolicyVersion {
                 "verifyResolved=" + spec.serviceTags().verifyResolved(),
                 "denyRanges=" + cidrs(spec.destinations().denyRanges()),
                 "allowPrivate=" + spec.destinations().allowPrivate(),
-                "own=" + sorted(spec.destinations().ownAddresses()),
                 "clients=" + cidrs(spec.clientAllow()));
         sha.update(canonical.getBytes(StandardCharsets.UTF_8));
         // Only when there are groups, so that a config without them keeps the version it had before groups existed.

@@ -222,6 +222,22 @@ class PolicyDecisionTest {
         assertThat(Policy.compile(a).version()).isNotEqualTo(Policy.compile(c).version());
     }
 
+    /**
+     * The proxy's own sockets are known only to the running proxy (a wildcard listen address stands for every
+     * interface), so they stay out of the version: check-config, explain and the running proxy print the same one.
+     */
+    @Test
+    void theVersionDoesNotDependOnTheProxysOwnAddresses() throws Exception {
+        PolicySpec file = PolicySpec.builder().registries(RegistrySpec.named("myreg1")).build();
+        PolicySpec running = file.withDestinations(file.destinations().withOwnAddresses(Set.of(
+                new java.net.InetSocketAddress(java.net.InetAddress.getByName("10.1.2.3"), 3128),
+                new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.0.1"), 3128))));
+
+        assertThat(Policy.compile(running).version()).isEqualTo(Policy.compile(file).version());
+        assertThat(Policy.compile(running).decideResolved(io.acrproxy.policy.host.Authority.parse("myreg1.azurecr.io:3128"),
+                java.net.InetAddress.getByName("10.1.2.3")).reason()).as("yet they are refused").isEqualTo(Reason.PROXY_LOOP);
+    }
+
     @Test
     void decisionsDoNotDependOnTheNumberOfRules() {
         // Not a timing test: a structural check that a 5,000-registry policy still decides by lookup.

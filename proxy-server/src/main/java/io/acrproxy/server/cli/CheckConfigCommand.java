@@ -13,14 +13,19 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code check-config FILE}: exit 0 and a summary of the effective rules, or exit 2 and every error. */
-@Command(name = "check-config", description = "Validate a configuration: print the effective rules and warnings (exit 0), or every error (exit 2).")
+@Command(name = "check-config", mixinStandardHelpOptions = true, description = "Validate a configuration: print the effective rules and warnings (exit 0), or every error (exit 2).")
 final class CheckConfigCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "configuration file")
-    Path config;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "configuration file")
+    Path file;
+
+    /** The other commands take {@code --config FILE}; typed here by habit, it means the same. */
+    @Option(names = "--config", paramLabel = "FILE", description = "configuration file (instead of FILE)")
+    Path configOption;
 
     private final Cli cli;
 
@@ -30,6 +35,14 @@ final class CheckConfigCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (file == null && configOption == null) {
+            return cli.badInput("check-config: which configuration file? (expected: check-config FILE, or --config FILE)");
+        }
+        if (file != null && configOption != null && !file.equals(configOption)) {
+            return cli.badInput("check-config: two configuration files, " + file + " and --config " + configOption
+                    + " (expected: one)");
+        }
+        Path config = file != null ? file : configOption;
         EffectivePolicy loaded = cli.loadOrReport(config);
         if (loaded == null) {
             return Cli.EXIT_BAD_INPUT;

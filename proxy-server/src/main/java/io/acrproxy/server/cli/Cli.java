@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** What the commands share: where output goes, how configs are loaded, and the exit codes. */
@@ -39,6 +40,14 @@ final class Cli {
 
     /** Loads, or prints every error to standard error and returns {@code null}. */
     EffectivePolicy loadOrReport(Path config) {
+        // Not "invalid": there is nothing to validate, and the user's next step is a different one.
+        if (!Files.exists(config)) {
+            return report("configuration " + config + " does not exist (expected: a YAML file such as "
+                    + "config/acr-egress-proxy.yaml)");
+        }
+        if (Files.isDirectory(config)) {
+            return report("configuration " + config + " is a directory (expected: a YAML file)");
+        }
         try {
             return loader.load(config);
         } catch (PolicyLoadException e) {
@@ -47,6 +56,11 @@ final class Cli {
             err.flush();
             return null;
         }
+    }
+
+    private EffectivePolicy report(String message) {
+        badInput(message);
+        return null;
     }
 
     int badInput(String message) {

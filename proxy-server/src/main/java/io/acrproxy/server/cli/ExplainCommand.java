@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
  * <p>It never queries DNS, so its answer does not depend on where it runs: addresses come from
  * {@code resolver.hosts} or from {@code --address}.
  */
-@Command(name = "explain", description = "Show the policy decision for HOST[:PORT] and why (exit 0 allowed, 1 denied, 2 bad input).")
+@Command(name = "explain", mixinStandardHelpOptions = true, description = "Show the policy decision for HOST[:PORT] and why (exit 0 allowed, 1 denied, 2 bad input).")
 final class ExplainCommand implements Callable<Integer> {
 
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "configuration file")

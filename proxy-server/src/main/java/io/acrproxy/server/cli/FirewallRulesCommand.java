@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code firewall-rules}: the FQDNs and IP prefixes the proxy host itself must reach. */
-@Command(name = "firewall-rules", description = "Print the FQDNs and IP prefixes the proxy host itself must be allowed to reach.")
+@Command(name = "firewall-rules", mixinStandardHelpOptions = true, description = "Print the FQDNs and IP prefixes the proxy host itself must be allowed to reach.")
 final class FirewallRulesCommand implements Callable<Integer> {
 
     enum Format { text, json, nsg }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  * input) and prints the hash to put in {@code auth.users[].passwordHash}. The password never appears on
  * the command line, where {@code ps} and shell history would keep it.
  */
-@Command(name = "hash-password", description = "Read a password from standard input (or prompt on a terminal) and print its hash for auth.users.")
+@Command(name = "hash-password", mixinStandardHelpOptions = true, description = "Read a password from standard input (or prompt on a terminal) and print its hash for auth.users.")
 final class HashPasswordCommand implements Callable<Integer> {
 
     private final Cli cli;

@@ -31,6 +31,7 @@ public final class Main implements Runnable {
                 .addSubcommand(new FirewallRulesCommand(cli))
                 .addSubcommand(new SuggestCommand(cli, in))
                 .addSubcommand(new HashPasswordCommand(cli, in, console))
+                .addSubcommand("help", new CommandLine.HelpCommand())
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setOut(out)
                 .setErr(err);

@@ -23,7 +23,7 @@ import sun.misc.Signal;
  * endpoints, and serves until SIGTERM or SIGINT, then stops accepting and drains open tunnels for up to
  * {@code timeouts.drain}. SIGHUP reloads the configuration, like {@code POST /reload}.
  */
-@Command(name = "run", description = "Run the proxy until SIGTERM/SIGINT (then drain open tunnels up to timeouts.drain); SIGHUP reloads.")
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the proxy until SIGTERM/SIGINT (then drain open tunnels up to timeouts.drain); SIGHUP reloads.")
 final class RunCommand implements Callable<Integer> {
     static final int EXIT_START_FAILED = 1;
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
  * {@code suggest}: learn mode (design §6.8). Reads access logs (files, {@code -} for standard input, gzip or plain) and
  * prints a config that allows what they show, per client group, with the evidence as comments.
  */
-@Command(name = "suggest", description = "Propose an allowlist from access logs (a report-mode run's, typically): "
+@Command(name = "suggest", mixinStandardHelpOptions = true, description = "Propose an allowlist from access logs (a report-mode run's, typically): "
         + "print a config that allows what clients did, with counts and first/last seen (exit 0; 1 when the logs hold "
         + "no CONNECT; 2 bad input).")
 final class SuggestCommand implements Callable<Integer> {

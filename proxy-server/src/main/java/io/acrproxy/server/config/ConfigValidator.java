@@ -103,9 +103,12 @@ final class ConfigValidator {
                 || problems.hasErrorsWithin(KeyPath.ROOT.key("blobStorage"));
         if (!attempted && c.registries().isEmpty() && c.endpointFiles().isEmpty() && c.presets().isEmpty()
                 && c.extraHosts().isEmpty() && c.blobStorage().mode() == BlobMode.NONE) {
-            problems.warn(KeyPath.ROOT, (c.clientGroups().isEmpty() ? "nothing is allowed" : "nothing is allowed for "
-                    + "clients outside clientGroups") + ": no registries, endpointFiles, presets, extraHosts or blobStorage "
-                    + "are configured");
+            // Say what is still reachable: with the apex on, "nothing is allowed" would be untrue.
+            String reachable = c.allowRegistryApex()
+                    ? "only the registry apex " + c.cloud().registrySuffix() + " is allowed"
+                    : "nothing is allowed";
+            problems.warn(KeyPath.ROOT, reachable + (c.clientGroups().isEmpty() ? "" : " for clients outside clientGroups")
+                    + ": no registries, endpointFiles, presets, extraHosts or blobStorage are configured");
         }
     }
 }

@@ -21,6 +21,15 @@ final class Names {
     }
 
     static String registry(String name) {
+        if (!RegistryNames.isRegistryName(name)) {
+            // The login server is what `docker login` and the portal show, so it is what people paste.
+            int dot = name.indexOf('.');
+            String firstLabel = dot > 0 ? name.substring(0, dot) : null;
+            if (firstLabel != null && RegistryNames.isRegistryName(firstLabel)) {
+                throw new IllegalArgumentException(HostName.quote(name) + " is a host name, not a registry name "
+                        + "(expected: the registry's name alone, " + firstLabel + ")");
+            }
+        }
         return check(RegistryNames.isRegistryName(name), name, "registry name", REGISTRY_RULE);
     }
 

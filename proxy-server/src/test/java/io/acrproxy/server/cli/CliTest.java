@@ -203,10 +203,61 @@ class CliTest {
                 .contains("bogus");
     }
 
+    /** A missing file is not an invalid one: the message says which, for every command that reads a config. */
+    @ParameterizedTest
+    @CsvSource({"check-config", "explain", "firewall-rules", "run"})
+    void aMissingConfigFileSaysItDoesNotExist(String command) {
+        String missing = dir.resolve("nope.yaml").toString();
+        int exit = command.equals("check-config") ? run(command, missing)
+                : command.equals("explain") ? run(command, "--config", missing, "mcr.microsoft.com")
+                : run(command, "--config", missing);
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("configuration " + missing + " does not exist (expected: a YAML "
+                + "file such as config/acr-egress-proxy.yaml)");
+    }
+
+    /** Every command answers --help and -h with its usage and exit 0, required options or not; so does help COMMAND. */
+    @ParameterizedTest
+    @CsvSource({"run", "check-config", "explain", "firewall-rules", "suggest", "hash-password"})
+    void everyCommandHasHelp(String command) {
+        for (String[] args : new String[][] {{command, "--help"}, {command, "-h"}, {"help", command}}) {
+            out.getBuffer().setLength(0);
+            err.getBuffer().setLength(0);
+
+            assertThat(run(args)).as(String.join(" ", args)).isZero();
+            assertThat(out.toString()).as(String.join(" ", args)).startsWith("Usage: acr-egress-proxy " + command);
+            assertThat(err.toString()).isEmpty();
+        }
+        out.getBuffer().setLength(0);
+        assertThat(run("help")).isZero();
+        assertThat(out.toString()).contains("Commands:", "check-config", "suggest", "help");
+    }
+
     @Test
-    void missingConfigFileIsAnError() {
-        assertThat(run("check-config", dir.resolve("nope.yaml").toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("nope.yaml");
+    void checkConfigTakesTheFileAsFileOrAsConfigOption() {
+        assertThat(run("check-config", "--config", config.toString())).isZero();
+        assertThat(out.toString()).contains("is valid");
+
+        assertThat(run("check-config")).isEqualTo(2);
+        assertThat(err.toString()).contains("check-config: which configuration file?");
+        err.getBuffer().setLength(0);
+        assertThat(run("check-config", config.toString(), "--config", dir.resolve("other.yaml").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("two configuration files");
+    }
+
+    /** One problem, one line: a config error is never printed twice, whichever command reads the file. */
+    @ParameterizedTest
+    @CsvSource({"check-config", "explain", "firewall-rules", "run"})
+    void aConfigErrorIsPrintedOnce(String command) throws IOException {
+        String bad = write("plain-http.yaml", "serviceTags: {source: 'http://example.com/tags.json', tags: [AzureCloud], "
+                + "allowIpLiterals: true}\n").toString();
+        int exit = command.equals("check-config") ? run(command, bad)
+                : command.equals("explain") ? run(command, "--config", bad, "20.1.2.3")
+                : run(command, "--config", bad);
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString().lines().filter(l -> l.contains("plain http URL"))).hasSize(1);
     }
 
     @Test

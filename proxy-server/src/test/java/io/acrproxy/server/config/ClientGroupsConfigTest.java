@@ -172,7 +172,7 @@ class ClientGroupsConfigTest {
         assertThat(warnings("""
                 clientGroups:
                   - {name: a, clients: ["10.1.0.0/16"], allowlist: replace, registries: [{name: plantareg}]}
-                """)).containsExactly("nothing is allowed for clients outside clientGroups: no registries, endpointFiles, "
+                """)).containsExactly("only the registry apex azurecr.io is allowed for clients outside clientGroups: no registries, endpointFiles, "
                 + "presets, extraHosts or blobStorage are configured");
     }
 }

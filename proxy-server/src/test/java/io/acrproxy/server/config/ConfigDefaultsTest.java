@@ -67,7 +67,8 @@ class ConfigDefaultsTest {
 
         assertThat(loaded.config().registries()).isEmpty();
         assertThat(loaded.warnings()).containsExactly(
-                "nothing is allowed: no registries, endpointFiles, presets, extraHosts or blobStorage are configured");
+                "only the registry apex azurecr.io is allowed: no registries, endpointFiles, presets, extraHosts or blobStorage "
+                        + "are configured");
     }
 
     static Stream<Arguments> partialSections() {

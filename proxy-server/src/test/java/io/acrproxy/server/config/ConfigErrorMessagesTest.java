@@ -68,6 +68,8 @@ class ConfigErrorMessagesTest {
             registries: [{name: abcd}]   | registries[0].name: "abcd" is not a valid registry name (5-50 lowercase letters and digits)
             registries: [{name: MyRegistry}] | registries[0].name: "MyRegistry" is not a valid registry name (5-50 lowercase letters and digits)
             registries: [{name: my-registry}] | registries[0].name: "my-registry" is not a valid registry name (5-50 lowercase letters and digits)
+            registries: [{name: contoso.azurecr.io}] | registries[0].name: "contoso.azurecr.io" is a host name, not a registry name (expected: the registry's name alone, contoso)
+            registries: [{name: contoso.westeurope.data.azurecr.cn}] | registries[0].name: "contoso.westeurope.data.azurecr.cn" is a host name, not a registry name (expected: the registry's name alone, contoso)
             registries: [{name: a23456789012345678901234567890123456789012345678901}] | registries[0].name: "a23456789012345678901234567890123456789012345678901" is not a valid registry name (5-50 lowercase letters and digits)
             registries: [{dataEndpointRegions: [eastus]}] | registries[0].name: is missing (expected: a registry name of 5-50 lowercase letters and digits)
             registries: [{name: myregistry}, {name: myregistry}] | registries[1].name: "myregistry" is listed twice, also at registries[0] (expected: one entry per registry, listing all its regions)

@@ -12,7 +12,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ConfigWarningsTest {
     private static final String REGISTRY = "registries: [{name: myregistry}]\n";
     private static final String NOTHING_ALLOWED =
-            "nothing is allowed: no registries, endpointFiles, presets, extraHosts or blobStorage are configured";
+            "only the registry apex azurecr.io is allowed: no registries, endpointFiles, presets, extraHosts or blobStorage "
+                    + "are configured";
 
     static Stream<Arguments> warnings() {
         return Stream.of(
@@ -46,6 +47,10 @@ class ConfigWarningsTest {
                 row(REGISTRY + "serviceTags: {tags: [Storage]}", "serviceTags.tags: ignored without serviceTags.source"),
                 row("mode: report", NOTHING_ALLOWED),
                 row("registries: []\nextraHosts: []", NOTHING_ALLOWED),
+                row("cloud: AzureChinaCloud", "only the registry apex azurecr.cn is allowed: no registries, endpointFiles, "
+                        + "presets, extraHosts or blobStorage are configured"),
+                row("allowRegistryApex: false", "nothing is allowed: no registries, endpointFiles, presets, extraHosts or "
+                        + "blobStorage are configured"),
                 // Each of these allows something, so there is no "nothing is allowed" warning.
                 row("presets: [mcr]"),
                 row("extraHosts: [example.com]"),

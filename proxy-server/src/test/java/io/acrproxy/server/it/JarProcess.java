@@ -74,6 +74,27 @@ public final class JarProcess implements AutoCloseable {
         return new ProcessBuilder(command);
     }
 
+    /** What a one-shot command of the jar ({@code check-config}, {@code explain} ...) printed, and its exit code. */
+    public record CommandResult(int exit, String out, String err) {
+    }
+
+    /** Runs {@code java -jar acr-egress-proxy.jar ARGS} to its end (at most 60 s). */
+    public static CommandResult command(Path workDir, String... args) throws IOException, InterruptedException {
+        Path jar = RepositoryRoot.find().resolve("proxy-server/target/acr-egress-proxy.jar");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(workDir, "command", ".out");
+        Path err = Files.createTempFile(workDir, "command", ".err");
+        Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectOutput(out.toFile())
+                .redirectError(err.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", args) + " did not end within 60 s");
+        }
+        return new CommandResult(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
     /** An unused loopback port, for configs that must name one before the process starts. */
     public static int freePort() throws IOException {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {

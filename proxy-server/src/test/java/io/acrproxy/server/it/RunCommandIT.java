@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,6 +50,40 @@ class RunCommandIT {
         }
         assertThat(String.join("\n", proxy.stderr)).contains("stopping");
         assertThat(proxy.process.exitValue()).as("128 + SIGTERM, as the README and the systemd unit expect").isEqualTo(143);
+    }
+
+    /**
+     * One file, one version: check-config and explain print the version the running proxy then reports at start-up,
+     * in /policy and in the access log, so an operator can confirm which policy a fleet runs.
+     */
+    @Test
+    void checkConfigExplainAndTheRunningProxyReportTheSamePolicyVersion() throws Exception {
+        int port = JarProcess.freePort();
+        int adminPort = JarProcess.freePort();
+        Path config = dir.resolve("proxy.yaml");
+        Files.writeString(config, """
+                listen: {address: 127.0.0.1, port: %d}
+                admin: {port: %d}
+                presets: [mcr]
+                """.formatted(port, adminPort));
+        JarProcess.CommandResult check = JarProcess.command(dir, "check-config", config.toString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("policy version ([0-9a-f]{12})").matcher(check.out());
+        assertThat(m.find()).as(check.out() + check.err()).isTrue();
+        String version = m.group(1);
+        assertThat(JarProcess.command(dir, "explain", "--config", config.toString(), "mcr.microsoft.com").out())
+                .contains("\"policyVersion\" : \"" + version + "\"");
+
+        try (JarProcess proxy = JarProcess.run(config)) {
+            assertThat(String.join("\n", proxy.stderr)).contains("policy " + version + " ");
+            String policy = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + adminPort + "/policy")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(policy).containsPattern("\"version\" ?: ?\"" + version + "\"");
+            try (RawProxyClient client = new RawProxyClient(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port))) {
+                client.send("CONNECT evilreg.azurecr.io:443 HTTP/1.1\r\n\r\n").readResponse();
+            }
+            proxy.awaitStdout("\"policy_version\":\"" + version + "\"", Duration.ofSeconds(10));
+        }
     }
 
     @ParameterizedTest
