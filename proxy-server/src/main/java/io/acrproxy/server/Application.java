@@ -230,7 +230,10 @@ public final class Application implements AutoCloseable {
         return registry;
     }
 
-    /** Stops the admin endpoints, then the proxy (draining for up to {@code drain}). */
+    /**
+     * Stops the proxy (draining for up to {@code drain}), then the admin endpoints: while tunnels drain, {@code /readyz}
+     * says {@code draining} and {@code /metrics} shows them end (design §8.5).
+     */
     public void stop(Duration drain) throws InterruptedException {
         if (refresher != null) {
             refresher.close();
@@ -240,8 +243,8 @@ public final class Application implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("closing the file watcher: {}", e.toString());
         }
-        admin.close();
         proxy.stop(drain);
+        admin.close();
         gcMetrics.close();
     }
 

@@ -297,6 +297,11 @@ public final class ProxyServer implements AutoCloseable {
         return server.isActive() && !stopped.get();
     }
 
+    /** True from the moment {@link #stop} begins: no longer accepting, open tunnels draining. */
+    public boolean isStopping() {
+        return stopped.get();
+    }
+
     /** Number of open client connections. */
     public int openConnections() {
         return clients.size();

@@ -39,17 +39,45 @@ public final class AddressClassifier {
     private final byte[][] ownAddresses;
     private final int[] ownPorts;
 
-    public AddressClassifier(DestinationRules rules) {
-        CidrSet.Builder builder = CidrSet.builder();
-        Map<String, String> names = new HashMap<>();
+    /** A range the filter refuses, with what it is ({@code loopback}, {@code Azure platform address}, {@code configured}). */
+    public record ProhibitedRange(Cidr range, String description) {
+    }
+
+    /**
+     * The IPv6 forms whose embedded IPv4 address is judged as well (item 3 above), as {@code check-config} and
+     * {@code /policy} show them.
+     */
+    public static final List<String> IPV4_CARRIERS = List.of("IPv4-mapped ::ffff:0:0/96", "IPv4-compatible ::/96",
+            "NAT64 64:ff9b::/96", "local-use NAT64 64:ff9b:1::/48", "6to4 2002::/16", "Teredo 2001::/32 (server and client)");
+
+    /**
+     * Every range {@code rules} refuse, in the order they are added: the configured (or default) {@code denyRanges},
+     * the private ranges unless {@code allowPrivate}, and the Azure platform address. What an operator reads in
+     * check-config and /policy is this list, so it cannot drift from what the filter applies.
+     */
+    public static List<ProhibitedRange> prohibitedRanges(DestinationRules rules) {
         List<Cidr> ranges = new ArrayList<>(rules.denyRanges());
         if (!rules.allowPrivate()) {
             DestinationRules.PRIVATE_RANGE_TEXTS.forEach(text -> ranges.add(Cidr.parse(text)));
         }
         ranges.add(Cidr.parse(DestinationRules.AZURE_PLATFORM_ADDRESS + "/32"));
+        List<ProhibitedRange> out = new ArrayList<>();
+        java.util.Set<Cidr> seen = new java.util.HashSet<>();
         for (Cidr range : ranges) {
+            if (seen.add(range)) {
+                out.add(new ProhibitedRange(range, RangeDescriptions.describe(range)));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    public AddressClassifier(DestinationRules rules) {
+        CidrSet.Builder builder = CidrSet.builder();
+        Map<String, String> names = new HashMap<>();
+        for (ProhibitedRange prohibitedRange : prohibitedRanges(rules)) {
+            Cidr range = prohibitedRange.range();
             String label = range.toString();
-            names.putIfAbsent(label, RangeDescriptions.describe(range));
+            names.putIfAbsent(label, prohibitedRange.description());
             builder.add(range, label);
             if (MAPPED.contains(range)) {
                 byte[] v4 = Arrays.copyOfRange(range.network().getAddress(), 12, 16);

@@ -250,4 +250,17 @@ public final class IpAddresses {
     public static String toText(InetAddress address) {
         return toText(address.getAddress());
     }
+
+    /**
+     * A socket address the way people write it: {@code 127.0.0.1:3128}, {@code [::1]:60318} (RFC 3986 §3.2.2 brackets),
+     * never the JDK's {@code /127.0.0.1:3128} or {@code 0:0:0:0:0:0:0:1}. An unresolved one prints its host name.
+     */
+    public static String toText(java.net.InetSocketAddress endpoint) {
+        if (endpoint.getAddress() == null) {
+            return endpoint.getHostString() + ":" + endpoint.getPort();
+        }
+        byte[] bytes = endpoint.getAddress().getAddress();
+        String address = toText(bytes);
+        return (bytes.length == 16 ? "[" + address + "]" : address) + ":" + endpoint.getPort();
+    }
 }

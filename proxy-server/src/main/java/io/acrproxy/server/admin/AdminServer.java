@@ -61,7 +61,9 @@ public final class AdminServer implements AutoCloseable {
         http.createContext("/healthz", get(exchange -> send(exchange, 200, "text/plain; charset=utf-8", "ok\n")));
         http.createContext("/readyz", get(exchange -> {
             boolean ready = proxy.isListening() && proxy.policies().get() != null;
-            send(exchange, ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : "not ready\n");
+            // After SIGTERM the admin port stays up until the drain ends, so a balancer and a person can watch it.
+            String body = ready ? "ready\n" : proxy.isStopping() ? "draining\n" : "not ready\n";
+            send(exchange, ready ? 200 : 503, "text/plain; charset=utf-8", body);
         }));
         http.createContext("/policy", get(exchange -> sendJson(exchange, 200, PolicyView.of(proxy.policies().get(), state, proxy.parentStatuses(),
                 proxy.routes()))));
@@ -73,6 +75,12 @@ public final class AdminServer implements AutoCloseable {
             sendJson(exchange, r.status(), r.json());
         }));
         http.createContext("/reload", exchange -> {
+            if (!isExactPath(exchange)) {
+                try (exchange) {
+                    notFound(exchange);
+                }
+                return;
+            }
             if (!"POST".equals(exchange.getRequestMethod())) {
                 exchange.getResponseHeaders().add("Allow", "POST");
                 sendJson(exchange, 405, error("use POST /reload"));
@@ -85,6 +93,14 @@ public final class AdminServer implements AutoCloseable {
             outcome.errors().forEach(body.withArray("errors")::add);
             sendJson(exchange, outcome.success() ? 200 : 422, body);
         });
+        // The context "/" gets every path no other context claims: the index, and a 404 that lists the endpoints.
+        http.createContext("/", get(exchange -> {
+            if (!exchange.getRequestURI().getPath().equals("/")) {
+                notFound(exchange);
+                return;
+            }
+            send(exchange, 200, "text/plain; charset=utf-8", "acr-egress-proxy admin endpoints:\n" + ENDPOINTS);
+        }));
         http.start();
         LOG.info("admin endpoints on http://{}:{}/ (metrics, healthz, readyz, policy, blocked, explain, reload)",
                 bind.getAddress().getHostAddress(), http.getAddress().getPort());
@@ -95,11 +111,44 @@ public final class AdminServer implements AutoCloseable {
         return http.getAddress();
     }
 
-    /** GET (and HEAD) only; anything else is a 405. Unexpected failures are a 500 with no stack trace. */
+    /** What {@code GET /} and every 404 list (design §10.1). */
+    static final String ENDPOINTS = String.join("\n",
+            "  GET  /metrics          Prometheus metrics (OpenMetrics when asked for)",
+            "  GET  /healthz          200 while the process runs",
+            "  GET  /readyz           200 ready; 503 draining or not ready",
+            "  GET  /policy           the policy in force, as JSON",
+            "  GET  /blocked?limit=N  the most recently and most often refused targets",
+            "  GET  /explain?host=H[:P][&sni=S][&client=IP][&user=NAME][&address=IP]  why a target is allowed or refused",
+            "  POST /reload           reload the configuration now",
+            "");
+
+    private static void notFound(HttpExchange exchange) throws IOException {
+        send(exchange, 404, "text/plain; charset=utf-8", "no such endpoint: " + exchange.getRequestURI().getPath()
+                + "\nadmin endpoints:\n" + ENDPOINTS);
+    }
+
+    /**
+     * The JDK server routes by path prefix, so {@code /metricsx} would reach {@code /metrics}; an endpoint answers
+     * only its own path (a trailing slash allowed).
+     */
+    private static boolean isExactPath(HttpExchange exchange) {
+        String path = exchange.getRequestURI().getPath();
+        String context = exchange.getHttpContext().getPath();
+        return path.equals(context) || path.equals(context + "/") || context.equals("/");
+    }
+
+    /**
+     * GET (and HEAD) only; anything else is a 405. Unexpected failures are a 500 with no stack trace. A path that is
+     * not the endpoint's own is a 404.
+     */
     private static HttpHandler get(HttpHandler handler) {
         return exchange -> {
             // Not try-with-resources: that would close the exchange before a catch block could answer.
             try {
+                if (!isExactPath(exchange)) {
+                    notFound(exchange);
+                    return;
+                }
                 String method = exchange.getRequestMethod();
                 if (!"GET".equals(method) && !"HEAD".equals(method)) {
                     exchange.getResponseHeaders().add("Allow", "GET, HEAD");

@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code GET /explain?host=H&port=P[&sni=S][&client=IP][&user=NAME][&address=IP...]}: the explain command over HTTP.
+ * {@code GET /explain?host=H[:P][&port=P][&sni=S][&client=IP][&user=NAME][&address=IP...]}: the explain command over
+ * HTTP; {@code host} is the command's {@code HOST[:PORT]}.
  */
 final class ExplainQuery {
     private ExplainQuery() {
@@ -28,8 +29,12 @@ final class ExplainQuery {
                 throw new Query.BadQueryException("host is required (expected /explain?host=H&port=P)");
             }
             int port = q.integer("port", 1, 65535, 443);
-            String target = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]:" + port : host + ":" + port;
-            Authority authority = Authority.parse(target);
+            // host may carry its port, as the explain command's HOST[:PORT] does; port= then must agree with it.
+            Authority authority = Authority.parse(Explainer.withPort(host, port));
+            if (q.single("port") != null && authority.port() != port) {
+                throw new Query.BadQueryException("host " + host + " names port " + authority.port() + " and port is "
+                        + port + " (expected: one port)");
+            }
             String client = q.single("client");
             InetAddress clientAddress = client == null ? null : IpAddresses.parse(client);
             List<InetAddress> addresses = new ArrayList<>();

@@ -100,15 +100,24 @@ public final class Explainer {
 
     /** {@code host} → {@code host:443}; {@code 2001:db8::1} → {@code [2001:db8::1]:443}; anything else unchanged. */
     public static String withDefaultPort(String target) {
+        return withPort(target, 443);
+    }
+
+    /**
+     * {@code HOST[:PORT]} as the command line takes it, with {@code port} where it names none: {@code host} →
+     * {@code host:port}, a bare IPv6 address → {@code [addr]:port}, {@code [addr]} → {@code [addr]:port}; a target
+     * with its own port stays as it is.
+     */
+    static String withPort(String target, int port) {
         if (target.startsWith("[")) {
-            return target.endsWith("]") ? target + ":443" : target;
+            return target.endsWith("]") ? target + ":" + port : target;
         }
         long colons = target.chars().filter(c -> c == ':').count();
         if (colons == 0) {
-            return target + ":443";
+            return target + ":" + port;
         }
         if (colons > 1 && IpAddresses.parseIpv6(target) != null) {
-            return "[" + target + "]:443";
+            return "[" + target + "]:" + port;
         }
         return target;
     }

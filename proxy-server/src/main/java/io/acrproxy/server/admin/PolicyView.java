@@ -8,7 +8,9 @@ import io.acrproxy.policy.GroupPolicy;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.policy.host.HostMatcher.AllowedHost;
+import io.acrproxy.policy.net.AddressClassifier;
 import io.acrproxy.policy.net.Cidr;
+import io.acrproxy.policy.net.IpAddresses;
 import io.acrproxy.policy.route.Routes;
 import io.acrproxy.policy.servicetag.ServiceTagSelection;
 import java.time.Duration;
@@ -72,6 +74,13 @@ final class PolicyView {
         ObjectNode destinations = out.putObject("destinations");
         spec.destinations().denyRanges().stream().map(Cidr::toString).forEach(destinations.putArray("denyRanges")::add);
         destinations.put("allowPrivate", spec.destinations().allowPrivate());
+        // What the filter applies, from the same list it is built from (design §6.5): not only the configured ranges.
+        ArrayNode prohibited = destinations.putArray("prohibited");
+        for (AddressClassifier.ProhibitedRange r : AddressClassifier.prohibitedRanges(spec.destinations())) {
+            prohibited.addObject().put("range", r.range().toString()).put("what", r.description());
+        }
+        AddressClassifier.IPV4_CARRIERS.forEach(destinations.putArray("embeddedIpv4JudgedIn")::add);
+        spec.destinations().ownAddresses().stream().map(IpAddresses::toText).sorted().forEach(destinations.putArray("ownListeningSockets")::add);
         if (!parents.isEmpty()) {
             ArrayNode parentArray = out.putArray("parents");
             for (ParentHealth.Status s : parents) {
@@ -109,7 +118,7 @@ final class PolicyView {
         state.warnings().forEach(warnings::add);
         policy.warnings().forEach(warnings::add);
         ObjectNode sources = out.putObject("sources");
-        sources.put("configFile", String.valueOf(state.configFile()));
+        sources.put("configFile", String.valueOf(state.configFile().toAbsolutePath().normalize()));
         sources.put("loadedAt", state.loadedAt().toString());
         sources.put("ageSeconds", Duration.between(state.loadedAt(), state.clock().instant()).toSeconds());
         spec.allEndpointSets().forEach(e -> sources.withArray("endpointFiles").add(e.source()));

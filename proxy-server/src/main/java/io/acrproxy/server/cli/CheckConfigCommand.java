@@ -2,6 +2,7 @@ package io.acrproxy.server.cli;
 
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.host.HostMatcher.AllowedHost;
+import io.acrproxy.policy.net.AddressClassifier;
 import io.acrproxy.policy.net.Cidr;
 import io.acrproxy.policy.route.Routes;
 import io.acrproxy.policy.servicetag.ServiceTagSelection;
@@ -101,8 +102,12 @@ final class CheckConfigCommand implements Callable<Integer> {
                     + tags.prefixes().size() + " prefixes; IP literals " + (spec.serviceTags().allowIpLiterals() ? "allowed" : "denied")
                     + ", resolved addresses " + (spec.serviceTags().verifyResolved() ? "verified" : "not verified"));
         }
-        out.println("destinations denied: " + spec.destinations().denyRanges().stream().map(Cidr::toString).collect(Collectors.joining(", "))
-                + ", 168.63.129.16 and the proxy itself; private ranges " + (spec.destinations().allowPrivate() ? "allowed" : "denied"));
+        out.println("destinations denied: " + AddressClassifier.prohibitedRanges(spec.destinations()).stream()
+                .map(r -> r.range() + " (" + r.description() + ")").collect(Collectors.joining(", ")));
+        out.println("  also an IPv6 address whose embedded IPv4 address is in one of them: "
+                + String.join(", ", AddressClassifier.IPV4_CARRIERS));
+        out.println("  and the proxy's own listening sockets; private ranges "
+                + (spec.destinations().allowPrivate() ? "allowed" : "denied"));
         out.println("SNI " + (spec.sniRequired() ? "required" : "optional") + " and must match the CONNECT host");
         printRoutes(loaded.config(), out);
         if (loaded.warnings().isEmpty()) {

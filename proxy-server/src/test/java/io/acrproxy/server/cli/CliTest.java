@@ -184,7 +184,9 @@ class CliTest {
                 .contains("myregistry.azurecr.io")
                 .contains("registry myregistry: data endpoint eastus")
                 .contains("*.data.mcr.microsoft.com")
-                .contains("warnings:");
+                .contains("warnings:")
+                // the destination filter as applied, not only the configured denyRanges
+                .contains("168.63.129.16/32 (Azure platform address)", "NAT64 64:ff9b::/96", "Teredo 2001::/32");
     }
 
     @Test

@@ -154,6 +154,64 @@ class AdminIT {
         }
     }
 
+    /** host=HOST:PORT as the explain command takes it; a port= that disagrees is a 400, not a silent choice. */
+    @Test
+    void explainTakesTheHostWithItsPortLikeTheCommand() throws Exception {
+        try (AppFixture f = new AppFixture(yaml(""), dir, new ProxyServerIT.FailingResolver())) {
+            for (String query : List.of("host=myregistry.azurecr.io:8443", "host=myregistry.azurecr.io&port=8443",
+                    "host=myregistry.azurecr.io:8443&port=8443")) {
+                HttpResponse<String> r = f.admin("GET", "/explain?" + query);
+                assertThat(r.statusCode()).as(query).isEqualTo(200);
+                assertThat(JSON.readTree(r.body()).get("target").asText()).as(query).isEqualTo("myregistry.azurecr.io:8443");
+            }
+            assertThat(JSON.readTree(f.admin("GET", "/explain?host=2001:db8::1").body()).get("target").asText())
+                    .isEqualTo("[2001:db8::1]:443");
+            assertThat(JSON.readTree(f.admin("GET", "/explain?host=%5B2001:db8::1%5D:8443").body()).get("target").asText())
+                    .isEqualTo("[2001:db8::1]:8443");
+            HttpResponse<String> conflict = f.admin("GET", "/explain?host=myregistry.azurecr.io:8443&port=443");
+            assertThat(conflict.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(conflict.body()).get("error").asText()).contains("names port 8443 and port is 443");
+        }
+    }
+
+    /** GET / lists the endpoints; an unknown path, or a known one with more after it, is a 404 that lists them too. */
+    @Test
+    void theIndexAndEvery404ListTheEndpoints() throws Exception {
+        try (AppFixture f = new AppFixture(yaml(""), dir, new ProxyServerIT.FailingResolver())) {
+            HttpResponse<String> index = f.admin("GET", "/");
+            assertThat(index.statusCode()).isEqualTo(200);
+            assertThat(index.body()).contains("/metrics", "/healthz", "/readyz", "/policy", "/blocked", "/explain", "POST /reload");
+            for (String path : List.of("/nope", "/metricsx", "/policy/x", "/reloadx")) {
+                HttpResponse<String> r = f.admin("GET", path);
+                assertThat(r.statusCode()).as(path).isEqualTo(404);
+                assertThat(r.body()).as(path).startsWith("no such endpoint: " + path).contains("/explain?host=");
+            }
+            assertThat(f.admin("GET", "/healthz/").statusCode()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * /policy shows the destination filter as it is applied — the Azure platform address, the IPv6 forms carrying
+     * IPv4, the proxy's own sockets — and the config file's absolute path.
+     */
+    @Test
+    void policyShowsTheWholeDestinationFilterAndAbsolutePaths() throws Exception {
+        try (AppFixture f = new AppFixture(yaml("").replace("destinations: {denyRanges: ['169.254.0.0/16']}",
+                "destinations: {denyRanges: default, allowPrivate: false}"), dir,
+                new ProxyServerIT.FailingResolver())) {
+            JsonNode destinations = JSON.readTree(f.admin("GET", "/policy").body()).get("destinations");
+            assertThat(destinations.get("prohibited").findValuesAsText("range")).contains("127.0.0.0/8", "169.254.0.0/16",
+                    "10.0.0.0/8", "fc00::/7", "168.63.129.16/32");
+            assertThat(destinations.get("prohibited").findValuesAsText("what")).contains("Azure platform address");
+            assertThat(destinations.get("embeddedIpv4JudgedIn")).extracting(JsonNode::asText)
+                    .contains("IPv4-mapped ::ffff:0:0/96", "NAT64 64:ff9b::/96", "6to4 2002::/16");
+            assertThat(destinations.get("ownListeningSockets")).extracting(JsonNode::asText)
+                    .contains(io.acrproxy.policy.net.IpAddresses.toText(f.proxyAddress()));
+            String configFile = JSON.readTree(f.admin("GET", "/policy").body()).get("sources").get("configFile").asText();
+            assertThat(java.nio.file.Path.of(configFile).isAbsolute()).as(configFile).isTrue();
+        }
+    }
+
     @Test
     void reloadSwapsThePolicyAndNeverFailsOpen() throws Exception {
         try (AppFixture f = new AppFixture(yaml(""), dir, new ProxyServerIT.FailingResolver())) {

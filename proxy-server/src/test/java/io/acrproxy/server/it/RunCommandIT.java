@@ -53,6 +53,50 @@ class RunCommandIT {
     }
 
     /**
+     * After SIGTERM the admin port stays up while connections drain: /readyz says draining, /healthz and /metrics keep
+     * answering, so a balancer takes the proxy out and a person can watch the last connections end.
+     */
+    @Test
+    void theAdminPortAnswersDuringTheDrain() throws Exception {
+        int port = JarProcess.freePort();
+        int adminPort = JarProcess.freePort();
+        Path config = dir.resolve("proxy.yaml");
+        Files.writeString(config, """
+                listen: {address: 127.0.0.1, port: %d}
+                admin: {port: %d}
+                presets: [mcr]
+                timeouts: {drain: 60s, requestHeader: 60s}
+                """.formatted(port, adminPort));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, java.net.http.HttpResponse<String>> get = path -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + adminPort + path))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        JarProcess proxy = JarProcess.run(config);
+        try (proxy; java.net.Socket waiting = new java.net.Socket(InetAddress.getByName("127.0.0.1"), port)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> get.apply("/metrics").body()
+                    .contains("acrproxy_connections_active 1.0"));
+
+            proxy.process.toHandle().destroy(); // SIGTERM: the connection above keeps the drain going
+            proxy.awaitStderr("draining 1 open connection(s)", Duration.ofSeconds(10));
+
+            java.net.http.HttpResponse<String> ready = get.apply("/readyz");
+            assertThat(ready.statusCode()).isEqualTo(503);
+            assertThat(ready.body()).isEqualTo("draining\n");
+            assertThat(get.apply("/healthz").statusCode()).isEqualTo(200);
+            assertThat(get.apply("/metrics").body()).contains("acrproxy_connections_active 1.0");
+        }
+        assertThat(proxy.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(proxy.process.exitValue()).isEqualTo(143);
+    }
+
+    /**
      * One file, one version: check-config and explain print the version the running proxy then reports at start-up,
      * in /policy and in the access log, so an operator can confirm which policy a fleet runs.
      */
