@@ -1,13 +1,13 @@
 package io.acrproxy.server;
 
 import io.acrproxy.core.dns.HostResolver;
+import io.acrproxy.policy.PolicySpec;
+import io.acrproxy.policy.servicetag.ServiceTagsFile;
 import io.acrproxy.server.admin.AdminServer;
 import io.acrproxy.server.admin.AdminState;
 import io.acrproxy.server.admin.PolicyMetrics;
-import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.server.config.ProxyConfig;
 import io.acrproxy.server.config.ServiceTagsSource;
-import io.acrproxy.policy.servicetag.ServiceTagsFile;
 import io.acrproxy.server.source.PolicyRefresher;
 import io.acrproxy.server.source.RefreshListener;
 import io.acrproxy.server.source.ServiceTagsFetcher;
@@ -25,15 +25,15 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.net.http.HttpClient;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,7 +95,17 @@ public final class Application implements AutoCloseable {
         new FileDescriptorMetrics().bindTo(registry);
         PolicyMetrics policyMetrics = new PolicyMetrics(registry, Clock.systemUTC());
 
-        ProxyServer proxy = ProxyServer.start(config, bind, initial.spec(), dns, registry);
+        ProxyServer proxy;
+        try {
+            proxy = ProxyServer.start(config, bind, initial.spec(), dns, registry);
+        } catch (Exception e) {
+            // Netty's bind().sync() rethrows the socket's checked exception undeclared: a BindException (NIO, the
+            // SO_REUSEPORT probe) or a NativeIoException "bind(..) failed ... Address already in use" (epoll).
+            if (e instanceof IOException) {
+                throw new ListenException("listen", bind, e);
+            }
+            throw e;
+        }
         NettyMetrics.bind(registry, PooledByteBufAllocator.DEFAULT, proxy.workers());
         policyMetrics.loaded(proxy.policies().get());
         AdminState.Reloader counted = () -> {
@@ -117,7 +127,11 @@ public final class Application implements AutoCloseable {
         AdminServer admin;
         SourceWatcher[] watcher = new SourceWatcher[1];
         try {
-            admin = AdminServer.start(adminBind, registry, proxy, state);
+            try {
+                admin = AdminServer.start(adminBind, registry, proxy, state);
+            } catch (IOException e) {
+                throw new ListenException("admin", adminBind, e);
+            }
             watcher[0] = new SourceWatcher(watchedFiles(configFile, initial.spec(), config), WATCH_QUIET_PERIOD, () -> {
                 AdminState.ReloadOutcome outcome = state.reload();
                 if (outcome.success()) {

@@ -24,9 +24,11 @@ import io.acrproxy.core.upstream.ParentConnector;
 import io.acrproxy.core.upstream.ParentHealth;
 import io.acrproxy.core.upstream.UpstreamConnector;
 import io.acrproxy.core.upstream.Upstreams;
+import io.acrproxy.policy.DurationText;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.PolicySpec;
 import io.acrproxy.policy.net.CidrSet;
+import io.acrproxy.policy.net.IpAddresses;
 import io.acrproxy.policy.route.Routes;
 import io.acrproxy.policy.source.PolicyHolder;
 import io.acrproxy.server.config.ProxyConfig;
@@ -176,7 +178,7 @@ public final class ProxyServer implements AutoCloseable {
                     new OpenTunnels(config.revokeOnReload()));
             Supplier<ServerBootstrap> bootstrap = () -> {
                 ServerBootstrap b = new ServerBootstrap()
-                        .channel(transport.serverChannel())
+                        .channelFactory(transport.serverChannelFactory(bind.getAddress()))
                         .option(ChannelOption.SO_BACKLOG, 1024)
                         .option(ChannelOption.AUTO_READ, false)
                         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -200,7 +202,8 @@ public final class ProxyServer implements AutoCloseable {
             policies.swap(Policy.compile(withOwn(spec, own)));
             registerGroups(metrics, policies.get());
             server.startAccepting();
-            LOG.info("listening on {} with transport {} ({}; {}), policy {} ({} mode)", bound, transport.configName(),
+            LOG.info("listening on {} with transport {} ({}; {}), policy {} ({} mode)", IpAddresses.toText(bound),
+                    transport.configName(),
                     perLoop ? server.count() + " SO_REUSEPORT sockets, one per event loop" : "one acceptor thread",
                     relay.splices() ? "relay splices after " + relay.spliceAfterBytes() + " bytes" : "relay copies",
                     policies.get().version(), policies.get().mode().code());
@@ -320,7 +323,8 @@ public final class ProxyServer implements AutoCloseable {
         long deadline = System.nanoTime() + drain.toNanos();
         int waiting = clients.size();
         if (waiting > 0) {
-            LOG.info("stopped accepting; draining {} open connection(s) for up to {}", waiting, drain);
+            LOG.info("stopped accepting; draining {} open connection(s) for up to {} (timeouts.drain)", waiting,
+                    DurationText.of(drain));
         }
         // Polls the group's size: it is the only signal that spans every worker loop without another lock.
         while (!clients.isEmpty() && System.nanoTime() < deadline) {

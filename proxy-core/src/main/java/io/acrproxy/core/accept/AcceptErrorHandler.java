@@ -1,5 +1,6 @@
 package io.acrproxy.core.accept;
 
+import io.acrproxy.policy.DurationText;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.time.Duration;
@@ -84,7 +85,7 @@ public final class AcceptErrorHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 line = "cannot accept client connections: " + cause + " (" + suppressed + " more failure(s) since the "
-                        + "last report); pausing accepts for " + pause.toMillis() + " ms; raise the open-file limit "
+                        + "last report); pausing accepts for " + DurationText.of(pause) + "; raise the open-file limit "
                         + "(ulimit -n, LimitNOFILE) or lower limits.maxConnections";
                 loggedOnce = true;
                 lastLogNanos = now;

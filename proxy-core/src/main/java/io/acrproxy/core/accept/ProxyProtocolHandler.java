@@ -2,6 +2,7 @@ package io.acrproxy.core.accept;
 
 import io.acrproxy.core.connection.ClientConnection;
 import io.acrproxy.core.connection.Refusal;
+import io.acrproxy.policy.DurationText;
 import io.acrproxy.policy.Reason;
 import io.acrproxy.policy.net.IpAddresses;
 import io.netty.buffer.ByteBuf;
@@ -127,7 +128,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         timeout = ctx.executor().schedule(() -> connection.refuse(Reason.HEADER_TIMEOUT, "listen.proxyProtocol",
-                "no PROXY protocol header from the load balancer within " + settings.headerTimeout().toMillis() + " ms"),
+                "no PROXY protocol header from the load balancer within " + DurationText.of(settings.headerTimeout())),
                 settings.headerTimeout().toMillis(), TimeUnit.MILLISECONDS);
         // channelActive goes on once the header has named the client.
     }
@@ -151,7 +152,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
             ctx.pipeline().remove(this);
             if (startsWith(bytes, V1_PREFIX) || startsWith(bytes, V2_PREFIX)) {
                 ReferenceCountUtil.release(msg);
-                refuse("a PROXY protocol header from " + connection.clientAddress().getHostAddress()
+                refuse("a PROXY protocol header from " + IpAddresses.toText(connection.clientAddress())
                         + ", which is not in listen.proxyProtocol.trustedFrom");
                 return;
             }

@@ -4,6 +4,7 @@ import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.observe.TunnelRecord;
 import io.acrproxy.policy.Decision;
 import io.acrproxy.policy.Reason;
+import io.acrproxy.policy.net.IpAddresses;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import java.net.InetAddress;
@@ -33,7 +34,7 @@ public final class ClientConnection {
     }
 
     private static String text(InetSocketAddress address) {
-        return address.getAddress().getHostAddress() + ":" + address.getPort();
+        return IpAddresses.toText(address); // 127.0.0.1:3128, [::1]:60318: as people write them
     }
 
     public Channel channel() {

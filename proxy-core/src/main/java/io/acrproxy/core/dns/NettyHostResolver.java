@@ -1,6 +1,7 @@
 package io.acrproxy.core.dns;
 
 import io.acrproxy.core.transport.Transport;
+import io.acrproxy.policy.DurationText;
 import io.netty.channel.EventLoop;
 import io.netty.resolver.HostsFileEntriesResolver;
 import io.netty.resolver.ResolvedAddressTypes;
@@ -60,7 +61,7 @@ public final class NettyHostResolver implements HostResolver {
         DnsNameResolver resolver = resolvers.computeIfAbsent(loop, this::newResolver);
         Future<List<InetAddress>> lookup = resolver.resolveAll(host);
         ScheduledFuture<?> deadline = loop.schedule(() -> {
-            result.tryFailure(new DnsFailures.ResolveTimeoutException("no answer for " + host + " within " + timeout.toMillis() + " ms"));
+            result.tryFailure(new DnsFailures.ResolveTimeoutException("no answer for " + host + " within " + DurationText.of(timeout)));
             lookup.cancel(false);
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         lookup.addListener(f -> {

@@ -2,6 +2,7 @@ package io.acrproxy.core.request;
 
 import io.acrproxy.core.connection.ClientConnection;
 import io.acrproxy.core.connection.Refusal;
+import io.acrproxy.policy.DurationText;
 import io.acrproxy.policy.Reason;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -69,7 +70,7 @@ public final class RequestHeadHandler extends ChannelInboundHandlerAdapter {
         if (waiting) {
             stopWaiting();
             connection.refuse(Reason.HEADER_TIMEOUT, "timeouts.requestHeader",
-                    "the request head did not arrive within " + settings.headerTimeout().toMillis() + " ms");
+                    "the request head did not arrive within " + DurationText.of(settings.headerTimeout()));
         }
     }
 

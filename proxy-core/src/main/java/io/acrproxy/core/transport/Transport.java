@@ -1,5 +1,7 @@
 package io.acrproxy.core.transport;
 
+import io.acrproxy.core.transport.epoll.ProxyEpollIoHandler;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -12,16 +14,19 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.acrproxy.core.transport.epoll.ProxyEpollIoHandler;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -73,6 +78,22 @@ public enum Transport {
 
     public Class<? extends ServerSocketChannel> serverChannel() {
         return serverChannel;
+    }
+
+    /**
+     * Listening channels for {@code bind}, in its address family: an IPv4 address (0.0.0.0 included) gets an IPv4
+     * socket, so {@code listen.address: 0.0.0.0} means IPv4 only, as people read it; an IPv6 address gets an IPv6
+     * socket, which for {@code ::} also takes IPv4 clients (Linux's default, {@code IPV6_V6ONLY} off). Netty would
+     * otherwise open IPv6 sockets for both and turn 0.0.0.0 into {@code ::}. Netty's io_uring channel has no family
+     * to choose: there 0.0.0.0 listens on both families.
+     */
+    public ChannelFactory<ServerSocketChannel> serverChannelFactory(InetAddress bind) {
+        SocketProtocolFamily family = bind instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
+        return switch (this) {
+            case EPOLL -> () -> new EpollServerSocketChannel(family);
+            case IO_URING -> IoUringServerSocketChannel::new;
+            case NIO -> () -> new NioServerSocketChannel(SelectorProvider.provider(), family);
+        };
     }
 
     public Class<? extends SocketChannel> socketChannel() {

@@ -1,6 +1,7 @@
 package io.acrproxy.core.upstream;
 
 import io.acrproxy.core.dns.HostResolver;
+import io.acrproxy.policy.DurationText;
 import io.acrproxy.policy.Reason;
 import io.acrproxy.policy.host.Authority;
 import io.acrproxy.policy.net.IpAddresses;
@@ -146,7 +147,7 @@ public final class ParentConnector {
         if (cause instanceof UpstreamConnector.ConnectFailure failure) {
             return switch (failure.reason()) {
                 case CONNECT_TIMEOUT -> new ParentFailure(parent, Reason.PARENT_TIMEOUT,
-                        who + " did not accept the connection within " + timeout.toMillis() + " ms", 0, true);
+                        who + " did not accept the connection within " + DurationText.of(timeout), 0, true);
                 case CONNECT_REFUSED -> new ParentFailure(parent, Reason.PARENT_UNREACHABLE,
                         who + " refused the connection", 0, true);
                 default -> new ParentFailure(parent, Reason.PARENT_UNREACHABLE, who + " is unreachable", 0, true);

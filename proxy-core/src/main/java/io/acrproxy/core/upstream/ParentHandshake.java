@@ -1,5 +1,6 @@
 package io.acrproxy.core.upstream;
 
+import io.acrproxy.policy.DurationText;
 import io.acrproxy.policy.Reason;
 import io.acrproxy.policy.host.Authority;
 import io.acrproxy.policy.route.ParentProxy;
@@ -51,7 +52,7 @@ final class ParentHandshake extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         timer = ctx.executor().schedule(() -> fail(ctx, Reason.PARENT_TIMEOUT, describe() + " did not answer the CONNECT "
-                + "within " + timeout.toMillis() + " ms", 0, true), timeout.toMillis(), TimeUnit.MILLISECONDS);
+                + "within " + DurationText.of(timeout), 0, true), timeout.toMillis(), TimeUnit.MILLISECONDS);
         ctx.writeAndFlush(ByteBufUtil.writeAscii(ctx.alloc(), request(parent, target)))
                 .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
         ctx.read(); // the upstream channel starts with auto-read off

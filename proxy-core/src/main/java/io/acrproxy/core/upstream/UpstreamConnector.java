@@ -3,6 +3,7 @@ package io.acrproxy.core.upstream;
 import io.acrproxy.core.transport.Transport;
 import io.acrproxy.core.transport.TunnelSockets;
 import io.acrproxy.policy.Reason;
+import io.acrproxy.policy.net.IpAddresses;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -102,7 +103,7 @@ public final class UpstreamConnector implements Connector {
         }
 
         static ConnectFailure of(InetSocketAddress address, Throwable cause) {
-            String target = address.getAddress().getHostAddress() + ":" + address.getPort();
+            String target = IpAddresses.toText(address);
             if (cause instanceof ConnectTimeoutException) {
                 return new ConnectFailure(Reason.CONNECT_TIMEOUT, "connecting to " + target + " timed out", cause);
             }

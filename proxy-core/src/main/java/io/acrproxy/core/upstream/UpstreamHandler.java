@@ -8,6 +8,7 @@ import io.acrproxy.policy.Decision;
 import io.acrproxy.policy.Reason;
 import io.acrproxy.policy.host.Authority;
 import io.acrproxy.policy.host.IpLiteral;
+import io.acrproxy.policy.net.IpAddresses;
 import io.acrproxy.policy.route.Route;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -151,8 +152,8 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             InetSocketAddress remote = (InetSocketAddress) upstream.remoteAddress();
-            connection.record().upstream(remote.getAddress().getHostAddress() + ":" + remote.getPort());
-            LOG.debug("connected to {} for {} in {} ms", remote, target, nanos / 1_000_000);
+            connection.record().upstream(IpAddresses.toText(remote));
+            LOG.debug("connected to {} for {} in {} ms", IpAddresses.toText(remote), target, nanos / 1_000_000);
             next.connected(ctx, request, upstream);
         });
     }

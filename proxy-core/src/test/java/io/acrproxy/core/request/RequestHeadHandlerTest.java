@@ -59,7 +59,7 @@ class RequestHeadHandlerTest {
         ch.advanceTimeBy(10, TimeUnit.SECONDS);
         ch.runScheduledPendingTasks();
 
-        assertThat(ch.written()).startsWith("HTTP/1.1 408 Request timeout: the request head did not arrive within 10000 ms");
+        assertThat(ch.written()).startsWith("HTTP/1.1 408 Request timeout: the request head did not arrive within 10s");
         assertThat(ch.isOpen()).isFalse();
         assertThat(connection.record().reason()).isEqualTo(Reason.HEADER_TIMEOUT);
         assertThat(connection.record().rule()).isEqualTo("timeouts.requestHeader");

@@ -208,7 +208,7 @@ class ParentConnectorTest {
         ParentFailure f = failure(connector(List.of(corp), Duration.ofMillis(300)).open(loop, List.of(corp), TARGET));
 
         assertThat(f.reason()).isEqualTo(Reason.PARENT_TIMEOUT);
-        assertThat(f.getMessage()).contains("did not answer the CONNECT within 300 ms");
+        assertThat(f.getMessage()).contains("did not answer the CONNECT within 300ms");
     }
 
     @Test

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.acrproxy.policy.net.IpAddresses;
 import io.acrproxy.server.ProxyServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -102,8 +103,8 @@ public final class AdminServer implements AutoCloseable {
             send(exchange, 200, "text/plain; charset=utf-8", "acr-egress-proxy admin endpoints:\n" + ENDPOINTS);
         }));
         http.start();
-        LOG.info("admin endpoints on http://{}:{}/ (metrics, healthz, readyz, policy, blocked, explain, reload)",
-                bind.getAddress().getHostAddress(), http.getAddress().getPort());
+        LOG.info("admin endpoints on http://{}/ (metrics, healthz, readyz, policy, blocked, explain, reload)",
+                IpAddresses.toText(new InetSocketAddress(bind.getAddress(), http.getAddress().getPort())));
         return new AdminServer(http, executor);
     }
 

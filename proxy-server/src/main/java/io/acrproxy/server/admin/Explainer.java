@@ -50,7 +50,7 @@ public final class Explainer {
         }
         List<Stage> stages = new ArrayList<>();
         if (client != null) {
-            stages.add(new Stage("client", client.getHostAddress(), policy.decideClient(client)));
+            stages.add(new Stage("client", IpAddresses.toText(client), policy.decideClient(client)));
         }
         stages.add(new Stage("target", target.toString(), group.decide(target)));
         if (sni != null || target.isIpLiteral()) {

@@ -2,12 +2,12 @@ package io.acrproxy.server.cli;
 
 import ch.qos.logback.classic.LoggerContext;
 import io.acrproxy.server.Application;
+import io.acrproxy.server.ListenException;
 import io.acrproxy.server.ProxyServer;
 import io.acrproxy.server.admin.AdminState;
 import io.acrproxy.server.config.ProxyConfig;
 import io.acrproxy.server.source.ServiceTagsBootstrap;
 import io.acrproxy.server.source.ServiceTagsFetcher;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -53,16 +53,10 @@ final class RunCommand implements Callable<Integer> {
                     ProxyServer.listenAddress(cfg), new InetSocketAddress(cfg.admin().address(), cfg.admin().port()), null);
         } catch (IllegalStateException e) {
             return cli.badInput("run: " + e.getMessage());
-        } catch (Exception e) {
-            // Netty's bind().sync() rethrows the socket's checked exception undeclared: a BindException (NIO, the
-            // SO_REUSEPORT probe) or a NativeIoException "bind(..) failed ... Address already in use" (epoll).
-            if (e instanceof IOException) {
-                cli.err().println("run: cannot listen on " + ProxyServer.listenAddress(cfg) + " or the admin port "
-                        + cfg.admin().port() + ": " + e.getMessage());
-                cli.err().flush();
-                return EXIT_START_FAILED;
-            }
-            throw e;
+        } catch (ListenException e) {
+            cli.err().println("run: " + e.getMessage());
+            cli.err().flush();
+            return EXIT_START_FAILED;
         }
         // SIGHUP is the traditional "reload your configuration" (design §6.6); sun.misc.Signal is the JDK's only way to catch it.
         Signal.handle(new Signal("HUP"), signal -> {

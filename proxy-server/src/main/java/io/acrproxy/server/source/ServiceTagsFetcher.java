@@ -1,5 +1,6 @@
 package io.acrproxy.server.source;
 
+import io.acrproxy.policy.DurationText;
 import io.acrproxy.policy.servicetag.ServiceTagsFile;
 import io.acrproxy.policy.servicetag.ServiceTagsFormatException;
 import io.acrproxy.policy.servicetag.ServiceTagsParser;
@@ -112,7 +113,7 @@ public final class ServiceTagsFetcher implements ServiceTagsCheck {
         try {
             response = client.send(request(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpTimeoutException e) {
-            return failed("no response within " + requestTimeout);
+            return failed("no response within " + DurationText.of(requestTimeout));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return failed("interrupted");
@@ -139,10 +140,10 @@ public final class ServiceTagsFetcher implements ServiceTagsCheck {
             lastSuccess = clock.instant();
             return new CheckOutcome.Fetched(file);
         } catch (ServiceTagsFormatException e) {
-            return deadline.expired() ? failed("body not complete within " + requestTimeout)
+            return deadline.expired() ? failed("body not complete within " + DurationText.of(requestTimeout))
                     : failed("not a usable service-tags document: " + e.getMessage());
         } catch (IOException e) {
-            return deadline.expired() ? failed("body not complete within " + requestTimeout) : failed(describe(e));
+            return deadline.expired() ? failed("body not complete within " + DurationText.of(requestTimeout)) : failed(describe(e));
         } finally {
             deadline.cancel();
         }

@@ -188,7 +188,7 @@ class LoadBalancerIT {
             InputStream in = slow.getInputStream();
             String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
             assertThat(answer).startsWith("HTTP/1.1 408 Request timeout: no PROXY protocol header from the load balancer "
-                    + "within 2000 ms");
+                    + "within 2s");
         }
         assertThat(metric("acrproxy_denied_requests_total{group=\"default\",reason=\"header_timeout\"}")).isGreaterThanOrEqualTo(1);
     }

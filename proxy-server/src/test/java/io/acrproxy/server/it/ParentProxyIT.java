@@ -262,7 +262,7 @@ class ParentProxyIT {
                 assertThat(unreachable.received()).first().asString().startsWith("HTTP/1.1 502 Bad gateway: parent proxy dead "
                         + "(127.0.0.74:" + deadPort + ") refused the connection");
                 assertThat(timeout.received()).first().asString().startsWith("HTTP/1.1 504 Gateway timeout: parent proxy silent "
-                        + "(127.0.0.75:" + silent.getLocalPort() + ") did not answer the CONNECT within 2000 ms");
+                        + "(127.0.0.75:" + silent.getLocalPort() + ") did not answer the CONNECT within 2s");
                 assertThat(garbage.received()).first().asString().startsWith("HTTP/1.1 502 Bad gateway: parent proxy babbler "
                         + "(127.0.0.76:" + babbler.getLocalPort() + ") answered the CONNECT with something that is not a valid response");
                 for (Curl.Result r : List.of(unreachable, timeout, garbage)) {

@@ -278,7 +278,7 @@ class ProxyServerIT {
              RawProxyClient client = new RawProxyClient(proxy.address())) {
             RawProxyClient.Response r = client.send("CONNECT myregistry.azurecr.io:" + origin.port() + " HTTP/1.1\r\n").readResponse();
             assertThat(r.status()).isEqualTo(408);
-            assertThat(r.reasonPhrase()).startsWith("Request timeout: the request head did not arrive within 300 ms");
+            assertThat(r.reasonPhrase()).startsWith("Request timeout: the request head did not arrive within 300ms");
             // The head never completed, so the line has no target; it has the reason.
             await().atMost(Duration.ofSeconds(10)).until(() -> proxy.accessLines().stream().anyMatch(l -> l.contains("\"reason\":\"header_timeout\"")));
         }

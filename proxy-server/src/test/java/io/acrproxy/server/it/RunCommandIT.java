@@ -36,6 +36,8 @@ class RunCommandIT {
         try (proxy) {
             // epoll: one SO_REUSEPORT socket per event loop (2 x cores), unless switched off; NIO: always one acceptor.
             // and the relay splices bulk directions on epoll (relay.splice defaults to true), copies on NIO.
+            // addresses as people write them: 127.0.0.1:3128, not /127.0.0.1:3128
+            assertThat(String.join("\n", proxy.stderr)).contains("listening on 127.0.0.1:" + port + " with transport ");
             assertThat(String.join("\n", proxy.stderr)).containsPattern(reusePort
                     ? "with transport (epoll \\(\\d+ SO_REUSEPORT sockets, one per event loop; relay splices after 1048576 bytes\\)"
                             + "|nio \\(one acceptor thread; relay copies\\))"
@@ -65,7 +67,7 @@ class RunCommandIT {
                 listen: {address: 127.0.0.1, port: %d}
                 admin: {port: %d}
                 presets: [mcr]
-                timeouts: {drain: 60s, requestHeader: 60s}
+                timeouts: {drain: 45s, requestHeader: 60s}
                 """.formatted(port, adminPort));
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         java.util.function.Function<String, java.net.http.HttpResponse<String>> get = path -> {
@@ -84,7 +86,8 @@ class RunCommandIT {
                     .contains("acrproxy_connections_active 1.0"));
 
             proxy.process.toHandle().destroy(); // SIGTERM: the connection above keeps the drain going
-            proxy.awaitStderr("draining 1 open connection(s)", Duration.ofSeconds(10));
+            // the duration as the config writes it, not Java's PT45S
+            proxy.awaitStderr("draining 1 open connection(s) for up to 45s (timeouts.drain)", Duration.ofSeconds(10));
 
             java.net.http.HttpResponse<String> ready = get.apply("/readyz");
             assertThat(ready.statusCode()).isEqualTo(503);
@@ -144,7 +147,7 @@ class RunCommandIT {
 
             assertThat(late.process.exitValue()).isEqualTo(1);
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThat(String.join("\n", late.stderr)).contains("run: cannot listen on /127.0.0.1:" + port));
+                    assertThat(String.join("\n", late.stderr)).contains("run: cannot listen on 127.0.0.1:" + port + " (listen): "));
             assertThat(running.process.isAlive()).isTrue();
         }
     }

@@ -150,7 +150,7 @@ class ServiceTagsFetcherTest {
         server.stall();
         ServiceTagsFetcher impatient = new ServiceTagsFetcher(server.url(), cache, client, clock, Duration.ofMillis(300), 64 * 1024);
 
-        assertThat(impatient.check()).isEqualTo(new CheckOutcome.Failed(server.url() + ": no response within PT0.3S"));
+        assertThat(impatient.check()).isEqualTo(new CheckOutcome.Failed(server.url() + ": no response within 300ms"));
     }
 
     @Test
@@ -161,7 +161,7 @@ class ServiceTagsFetcherTest {
 
         CheckOutcome outcome = assertTimeoutPreemptively(Duration.ofSeconds(20), impatient::check);
 
-        assertThat(outcome).isEqualTo(new CheckOutcome.Failed(server.url() + ": body not complete within PT0.5S"));
+        assertThat(outcome).isEqualTo(new CheckOutcome.Failed(server.url() + ": body not complete within 500ms"));
         assertThat(cache).doesNotExist();
         assertThat(tempFiles()).isEmpty();
     }
