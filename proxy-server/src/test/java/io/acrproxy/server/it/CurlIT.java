@@ -1,8 +1,10 @@
 package io.acrproxy.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +42,35 @@ class CurlIT {
             assertThat(denied.err())
                     .contains("CONNECT tunnel failed, response 403")
                     .contains("< HTTP/1.1 403 Forbidden by egress policy: evilreg.azurecr.io is not an allowed registry endpoint");
+        }
+    }
+
+    /**
+     * README, "A server name that is not the CONNECT host": after its 200 the proxy can only answer with a TLS alert,
+     * unrecognized_name for sni_mismatch (design §7.4), and curl prints that alert, not a status.
+     */
+    @Test
+    void curlPrintsTheUnrecognizedNameAlertWhenItsServerNameIsNotTheConnectHost() throws Exception {
+        try (ProxyFixture proxy = proxy()) {
+            String proxyUrl = "http://127.0.0.1:" + proxy.address().getPort();
+            String ca = TestTls.get().caPem().toString();
+            int port = origin.port();
+
+            // --connect-to: curl asks the proxy for myregistry.azurecr.io, its ClientHello names other.example.
+            Curl.Result r = Curl.run("--verbose", "--cacert", ca, "--proxy", proxyUrl,
+                    "--connect-to", "other.example:" + port + ":myregistry.azurecr.io:" + port, "https://other.example:" + port + "/v2/");
+
+            assertThat(r.exit()).as(r.err()).isEqualTo(35); // CURLE_SSL_CONNECT_ERROR
+            assertThat(r.err())
+                    .contains("> CONNECT myregistry.azurecr.io:" + port + " HTTP/1.1")
+                    .contains("< HTTP/1.1 200 Connection established")
+                    .contains("TLS alert, unrecognized name")
+                    .contains("tlsv1 unrecognized name");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(proxy.accessLines())
+                    .anySatisfy(line -> assertThat(line)
+                            .contains("\"target\":\"myregistry.azurecr.io:" + port + "\"")
+                            .contains("\"sni\":\"other.example\"")
+                            .contains("\"reason\":\"sni_mismatch\"")));
         }
     }
 }
