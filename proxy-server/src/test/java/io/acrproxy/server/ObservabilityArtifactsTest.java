@@ -84,6 +84,12 @@ class ObservabilityArtifactsTest {
             "AcrProxyUpstreamFailures",
             "AcrProxyAcceptErrors");
 
+    /**
+     * The access-log fields (design §9.2) whose values come from closed sets: the only ones docs/observability.md's
+     * log-shipping recipe may turn into Loki labels. A host name as a label would be one stream per name tried.
+     */
+    static final Set<String> BOUNDED_ACCESS_LOG_FIELDS = Set.of("decision", "reason", "group");
+
     private static final Pattern METRIC_NAME = Pattern.compile("\\b(?:acrproxy|jvm|process|system|netty)_[a-z_]+");
     private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.*),\\s*(\\w+)\\)");
     private static final Pattern GRAFANA_BUILTIN = Pattern.compile("\\$\\{?__\\w+}?");
@@ -247,6 +253,55 @@ class ObservabilityArtifactsTest {
         YAML.writeValue(file.toFile(), Map.of("groups", List.of(Map.of("name", "dashboard", "rules", rules))));
 
         assertThat(promtool(promtool, "check", "rules", file.toString())).contains("SUCCESS: " + expressions.size() + " rules found");
+    }
+
+    // ------------------------------------------------------------------ docs: which hosts were refused
+
+    /**
+     * docs/observability.md, "Which hosts were refused": the Alloy and Promtail recipes label only bounded fields,
+     * and the LogQL query selects only by labels the recipes ship and counts per target from the line.
+     */
+    @Test
+    void refusedHostsRecipeLabelsOnlyBoundedFields() throws IOException {
+        String docs = Files.readString(root.resolve("docs/observability.md"));
+        int start = docs.indexOf("\n## Which hosts were refused\n");
+        assertThat(start).as("section \"Which hosts were refused\" in docs/observability.md").isNotNegative();
+        String section = docs.substring(start);
+        for (String field : BOUNDED_ACCESS_LOG_FIELDS) {
+            assertThat(Files.readString(root.resolve("docs/design.md"))).as("access-log field %s in design §9.2", field)
+                    .contains("| `" + field + "` |");
+        }
+
+        Matcher alloy = Pattern.compile("(?s)stage\\.labels \\{\\s*values\\s*=\\s*\\{([^}]*)}").matcher(codeBlock(section, "alloy"));
+        assertThat(alloy.find()).as("stage.labels of the Alloy recipe").isTrue();
+        Set<String> alloyLabels = new TreeSet<>();
+        Pattern.compile("\"(\\w+)\"\\s*=").matcher(alloy.group(1)).results().forEach(m -> alloyLabels.add(m.group(1)));
+        assertThat(alloyLabels).isEqualTo(BOUNDED_ACCESS_LOG_FIELDS);
+
+        JsonNode promtail = YAML.readTree(codeBlock(section, "yaml")).get(0);
+        Set<String> promtailLabels = new TreeSet<>();
+        for (JsonNode stage : promtail.path("pipeline_stages")) {
+            stage.path("labels").fieldNames().forEachRemaining(promtailLabels::add);
+        }
+        assertThat(promtailLabels).isEqualTo(BOUNDED_ACCESS_LOG_FIELDS);
+        assertThat(promtail.path("static_configs").get(0).path("labels").path("job").asText()).isEqualTo("acr-egress-proxy");
+
+        String logql = codeBlock(section, "logql");
+        Matcher selector = Pattern.compile("\\{([^}]*)}").matcher(logql);
+        assertThat(selector.find()).as("stream selector of %s", logql).isTrue();
+        Set<String> selected = new TreeSet<>();
+        Pattern.compile("(\\w+)\\s*=").matcher(selector.group(1)).results().forEach(m -> selected.add(m.group(1)));
+        Set<String> shipped = new TreeSet<>(BOUNDED_ACCESS_LOG_FIELDS);
+        shipped.add("job");
+        assertThat(selected).isSubsetOf(shipped).contains("job");
+        assertThat(logql).contains("| json").contains("count_over_time(").contains("sum by (reason, target)");
+    }
+
+    /** The body of the first fenced block of {@code language} in {@code markdown}. */
+    private static String codeBlock(String markdown, String language) {
+        Matcher m = Pattern.compile("(?s)```" + language + "\\n(.*?)```").matcher(markdown);
+        assertThat(m.find()).as("a ```%s block", language).isTrue();
+        return m.group(1);
     }
 
     // ------------------------------------------------------------------ helpers
