@@ -146,10 +146,11 @@ public final class PolicyCompiler {
     }
 
     private static String hint(RegistrySpec r) {
-        return "registry " + r.name() + " allows data endpoints in "
-                + (r.dataEndpointRegions().isEmpty() ? "no region" : String.join(", ", r.dataEndpointRegions()))
-                + " and geo endpoints in "
-                + (r.regionalEndpointRegions().isEmpty() ? "no region" : String.join(", ", r.regionalEndpointRegions()));
+        // In the config's own words, so the operator knows which key to edit.
+        return "registry " + r.name() + " has dataEndpointRegions "
+                + (r.dataEndpointRegions().isEmpty() ? "[]" : "[" + String.join(", ", r.dataEndpointRegions()) + "]")
+                + " and regionalEndpointRegions "
+                + (r.regionalEndpointRegions().isEmpty() ? "[]" : "[" + String.join(", ", r.regionalEndpointRegions()) + "]");
     }
 
     private void addEndpointSet(EndpointSet set) {

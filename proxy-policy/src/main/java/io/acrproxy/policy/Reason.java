@@ -15,7 +15,9 @@ public enum Reason {
     /** A PROXY protocol header that is missing from a trusted balancer, sent by anyone else, or malformed. */
     PROXY_PROTOCOL_ERROR("proxy_protocol_error", 400, "http_request_error"),
     MALFORMED_REQUEST("malformed_request", 400, "http_request_error"),
-    /** 414 for an oversized request line, 431 for the head as a whole. */
+    /** The request line alone is longer than the proxy reads (design §4.1): 414. */
+    REQUEST_LINE_TOO_LONG("request_line_too_long", 414, "http_request_error"),
+    /** The request head as a whole, or its number of lines, exceeds the limits: 431. */
     HEADER_TOO_LARGE("header_too_large", 431, "http_request_error"),
     HEADER_TIMEOUT("header_timeout", 408, "http_request_error"),
     AUTH_REQUIRED("auth_required", 407, "http_request_denied"),

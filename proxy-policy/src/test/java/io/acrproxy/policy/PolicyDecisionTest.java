@@ -69,7 +69,7 @@ class PolicyDecisionTest {
         assertThat(p.decide("evilreg.azurecr.io:443").message()).isEqualTo("evilreg.azurecr.io is not an allowed registry endpoint");
         assertThat(p.decide("myreg1.westus.data.azurecr.io:443").message())
                 .isEqualTo("myreg1.westus.data.azurecr.io is not an allowed registry endpoint"
-                        + " (registry myreg1 allows data endpoints in eastus, westeurope and geo endpoints in *)");
+                        + " (registry myreg1 has dataEndpointRegions [eastus, westeurope] and regionalEndpointRegions [*])");
         assertThat(p.decide("x.blob.core.windows.net:443").message())
                 .isEqualTo("x.blob.core.windows.net is not an allowed storage account (blobStorage.mode: none)");
         assertThat(p.decide("example.com:443").message()).isEqualTo("example.com is not an allowed host");

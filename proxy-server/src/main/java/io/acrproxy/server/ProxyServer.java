@@ -333,6 +333,7 @@ public final class ProxyServer implements AutoCloseable {
         int forced = clients.size();
         if (forced > 0) {
             LOG.info("drain time over; closing {} connection(s)", forced);
+            events.closingForDrain();
             clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         resolver.close();

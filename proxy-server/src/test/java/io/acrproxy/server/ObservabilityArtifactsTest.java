@@ -45,6 +45,7 @@ class ObservabilityArtifactsTest {
             "acrproxy_policy_info",
             "acrproxy_service_tags_change_number",
             "acrproxy_tunnels_revoked_total",
+            "acrproxy_connections_ended_total",
             "acrproxy_accept_errors_total",
             "acrproxy_access_log_dropped_total",
             "acrproxy_probes_total",

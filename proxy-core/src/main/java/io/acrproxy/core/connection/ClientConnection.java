@@ -1,5 +1,6 @@
 package io.acrproxy.core.connection;
 
+import io.acrproxy.core.observe.ConnectionEnd;
 import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.observe.TunnelRecord;
 import io.acrproxy.policy.Decision;
@@ -147,11 +148,14 @@ public final class ClientConnection {
      */
     public void challenge(Reason reason, String rule, Refusal answer) {
         record.refused(reason, rule);
+        record.detail(ProxyResponses.reasonPhrase(answer));
         channel.writeAndFlush(ProxyResponses.encode(answer, channel.alloc()));
     }
 
     private void send(Refusal answer) {
         answered = true;
+        record.detail(ProxyResponses.reasonPhrase(answer)); // the same text the client gets
+        record.end(ConnectionEnd.REFUSED);
         events.decided(record);
         channel.writeAndFlush(ProxyResponses.encode(answer, channel.alloc())).addListener(ChannelFutureListener.CLOSE);
     }

@@ -47,12 +47,15 @@ public final class ProxyResponses {
         return buf;
     }
 
+    /** The reason phrase the refusal is answered with: its message, printable and at most 200 characters. */
+    public static String reasonPhrase(Refusal refusal) {
+        String text = ResponseText.printable(refusal.message(), MAX_MESSAGE_CHARS);
+        return text.isEmpty() ? standardPhrase(refusal.status()) : text;
+    }
+
     /** The refusal response as text; every character is printable US-ASCII, CR or LF. */
     public static String render(Refusal refusal) {
-        String text = ResponseText.printable(refusal.message(), MAX_MESSAGE_CHARS);
-        if (text.isEmpty()) {
-            text = standardPhrase(refusal.status());
-        }
+        String text = reasonPhrase(refusal);
         String body = switch (refusal.body()) {
             case TEXT -> text + "\n";
             // The error format of the registry API (OCI distribution-spec, "Error Codes"); docker shows "message".

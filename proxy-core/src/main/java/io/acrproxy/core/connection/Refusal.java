@@ -85,7 +85,7 @@ public record Refusal(int status, Reason reason, String message, Body body, long
     /** {@code Forbidden by egress policy: <message>} for 403, and likewise for the other statuses. */
     public static String phrase(int status, String message) {
         String kind = switch (status) {
-            case 400 -> "Bad request";
+            case 400 -> "Bad Request"; // as RFC 9110 spells it, and as the head's own 400s say
             case 403 -> "Forbidden by egress policy";
             case 407 -> "Proxy authentication required";
             case 408 -> "Request timeout";
@@ -104,7 +104,7 @@ public record Refusal(int status, Reason reason, String message, Body body, long
         return of(reason, reason.httpStatus(), message);
     }
 
-    /** A refusal with an explicit status (414 or 431 for {@link Reason#HEADER_TOO_LARGE}, 429 or 503 for limits). */
+    /** A refusal with an explicit status (431 for {@link Reason#HEADER_TOO_LARGE}, 429 or 503 for limits). */
     public static Refusal of(Reason reason, int status, String message) {
         return new Refusal(status, reason, message, Body.TEXT, -1, null, false, null);
     }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.acrproxy.policy.Reason;
 import java.io.IOException;
-import java.io.Writer;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -137,11 +137,11 @@ public final class AccessLog implements AutoCloseable {
 
     /** What one line needs, copied from the record on its event loop: the record itself stays there. */
     private record Line(Instant start, String client, String user, String group, String method, String target, String sni,
-                        String decision, Reason reason, String rule, String upstream, long bytesUp, long bytesDown,
-                        long durationMs, String policyVersion) {
+                        String decision, Reason reason, String rule, String detail, String end, String upstream,
+                        long bytesUp, long bytesDown, long durationMs, String policyVersion) {
         Line(TunnelRecord r, long durationMs) {
-            this(r.start, r.client, r.user, r.group, r.method, r.target, r.sni, r.decision, r.reason, r.rule, r.upstream,
-                    r.bytesUp, r.bytesDown, durationMs, r.policyVersion);
+            this(r.start, r.client, r.user, r.group, r.method, r.target, r.sni, r.decision, r.reason, r.rule, r.detail,
+                    r.end == null ? null : r.end.code(), r.upstream, r.bytesUp, r.bytesDown, durationMs, r.policyVersion);
         }
 
         void writeTo(JsonGenerator g) throws IOException {
@@ -156,6 +156,8 @@ public final class AccessLog implements AutoCloseable {
             g.writeStringField("decision", decision);
             g.writeStringField("reason", reason == null ? null : reason.code());
             g.writeStringField("rule", rule);
+            g.writeStringField("detail", detail);
+            g.writeStringField("end", end);
             g.writeStringField("upstream", upstream);
             g.writeNumberField("bytes_up", bytesUp);
             g.writeNumberField("bytes_down", bytesDown);

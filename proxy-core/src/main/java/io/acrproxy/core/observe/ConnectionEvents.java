@@ -22,6 +22,8 @@ public final class ConnectionEvents {
     private final Clock clock;
     private final LongSupplier nanoClock;
     private final boolean logProbes;
+    /** Set when the drain's time is over and the remaining connections are being closed (design §8.5). */
+    private volatile boolean closingForDrain;
 
     /**
      * @param clock     wall time, for the access log's {@code ts} and {@code /blocked}
@@ -114,6 +116,7 @@ public final class ConnectionEvents {
             return;
         }
         metrics.connectionClosed();
+        r.end = end(r);
         if (r.probe != null) {
             r.written = true;
             metrics.probe(r.probe);
@@ -124,7 +127,34 @@ public final class ConnectionEvents {
             return;
         }
         decided(r);
+        metrics.connectionEnded(r.end);
         accessLog.write(r);
+    }
+
+    /**
+     * The drain's time is over: the connections still open are about to be closed, and each that ends by going away
+     * from now on ended because of the drain.
+     */
+    public void closingForDrain() {
+        closingForDrain = true;
+    }
+
+    /** How {@code r} ended: what a stage recorded, else what its state shows (design §9.2). */
+    private ConnectionEnd end(TunnelRecord r) {
+        ConnectionEnd end = r.end;
+        if (end == null) {
+            if (r.probe != null || r.reason == null) {
+                end = ConnectionEnd.CLIENT_CLOSED_BEFORE_REQUEST;
+            } else if (r.decision.equals("deny") || r.decision.equals("error")) {
+                end = r.reason == io.acrproxy.policy.Reason.CLIENT_HELLO_TIMEOUT ? ConnectionEnd.HELLO_TIMEOUT
+                        : ConnectionEnd.REFUSED;
+            } else if (r.tunnelStarted) {
+                end = ConnectionEnd.CLOSED_BEFORE_HELLO;
+            } else {
+                end = ConnectionEnd.CLIENT_CLOSED_BEFORE_ANSWER;
+            }
+        }
+        return closingForDrain && end.isAClose() ? ConnectionEnd.DRAIN : end;
     }
 
     /**

@@ -59,6 +59,7 @@ public final class ProxyMetrics {
     private final Counter bytesUpstream;
     private final Counter bytesDownstream;
     private final Counter tunnelsRevoked;
+    private final Map<ConnectionEnd, Counter> ends = new EnumMap<>(ConnectionEnd.class);
     private final java.util.Map<String, Counter> probes = new java.util.concurrent.ConcurrentHashMap<>();
     private final Counter acceptErrors;
     private final AtomicLong connectionsActive = new AtomicLong();
@@ -84,6 +85,10 @@ public final class ProxyMetrics {
                 .description("Bytes relayed, counted when a tunnel ends").register(registry);
         for (String kind : ConnectionEvents.PROBE_KINDS) {
             probe(kind, 0);
+        }
+        for (ConnectionEnd end : ConnectionEnd.values()) {
+            ends.put(end, Counter.builder("acrproxy.connections.ended").tag("end", end.code())
+                    .description("Client connections by how they ended (design 9.2), probes aside").register(registry));
         }
         tunnelsRevoked = Counter.builder("acrproxy.tunnels.revoked")
                 .description("Open tunnels closed because a policy reload withdrew their permission").register(registry);
@@ -158,6 +163,11 @@ public final class ProxyMetrics {
 
     void connectionOpened() {
         connectionsActive.incrementAndGet();
+    }
+
+    /** Connections by how they ended, probes aside (they have {@code acrproxy_probes_total}); every end at 0 first. */
+    void connectionEnded(ConnectionEnd end) {
+        ends.get(end).increment();
     }
 
     void connectionClosed() {

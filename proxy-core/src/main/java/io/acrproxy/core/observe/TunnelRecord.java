@@ -24,6 +24,10 @@ public final class TunnelRecord {
     String decision = "deny";
     Reason reason;
     String rule;
+    /** The text the client was answered with (a refusal's reason phrase), or the refusing decision's message. */
+    String detail;
+    /** How the connection ended; set where it is known, else derived when the line is written. */
+    ConnectionEnd end;
     String upstream;
     long bytesUp;
     long bytesDown;
@@ -64,7 +68,22 @@ public final class TunnelRecord {
         decision = "revoked";
         reason = d.reason();
         rule = d.rule();
+        detail = d.message();
         return this;
+    }
+
+    /** What the client was told (the reason phrase it got), for the access log's {@code detail}. */
+    public TunnelRecord detail(String v) { detail = v; return this; }
+
+    /** How the connection ended, where the stage that saw it end knows best (the relay, the drain). */
+    public TunnelRecord end(ConnectionEnd v) { end = v; return this; }
+
+    public ConnectionEnd end() {
+        return end;
+    }
+
+    public String detail() {
+        return detail;
     }
 
     /** Records a policy decision: its verdict, reason and rule become the line's decision fields. */
@@ -72,6 +91,8 @@ public final class TunnelRecord {
         decision = d.verdict().code();
         reason = d.reason();
         rule = d.rule();
+        // A refusal's or a would-denial's explanation; an allowed tunnel's line needs none.
+        detail = d.reason() == Reason.ALLOWED ? null : d.message();
         return this;
     }
 

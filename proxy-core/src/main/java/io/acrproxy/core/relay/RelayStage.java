@@ -1,6 +1,7 @@
 package io.acrproxy.core.relay;
 
 import io.acrproxy.core.connection.ClientConnection;
+import io.acrproxy.core.observe.ConnectionEnd;
 import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.observe.TunnelRecord;
 import io.acrproxy.core.upstream.ParentConnector;
@@ -52,6 +53,20 @@ public final class RelayStage {
                 connection.clientAddress(), record.user(), record), decidedBy.policy(), policies.get());
     }
 
+    /** The access log's {@code end} of a relayed tunnel (design §9.2). */
+    static ConnectionEnd end(RelayResult result) {
+        boolean client = result.side() == RelayResult.Side.CLIENT;
+        return switch (result.outcome()) {
+            case COMPLETED -> ConnectionEnd.COMPLETED;
+            case IDLE_TIMEOUT -> ConnectionEnd.IDLE_TIMEOUT;
+            case REVOKED -> ConnectionEnd.REVOKED;
+            case CLOSED_BY_CALLER -> ConnectionEnd.DRAIN;
+            case EXPECTED_ERROR -> client ? ConnectionEnd.CLIENT_RESET : ConnectionEnd.UPSTREAM_RESET;
+            case UNEXPECTED_ERROR -> ConnectionEnd.RELAY_ERROR;
+            case CHANNEL_CLOSED -> client ? ConnectionEnd.CLIENT_CLOSED : ConnectionEnd.UPSTREAM_CLOSED;
+        };
+    }
+
     private static void ended(ClientConnection connection, Authority target, RelayResult result) {
         ConnectionEvents events = connection.events();
         switch (result.outcome()) {
@@ -64,6 +79,7 @@ public final class RelayStage {
                     result.cause());
             default -> { }
         }
+        connection.record().end(end(result));
         events.tunnelEnded(connection.record(), result.bytesUpstream(), result.bytesDownstream(), result.duration().toNanos());
         events.closed(connection.record());
     }

@@ -317,7 +317,7 @@ public final class RequestHeadDecoder extends ByteToMessageDecoder {
     }
 
     private RequestHeadError requestLineTooLong() {
-        return new RequestHeadError(Reason.HEADER_TOO_LARGE, 414,
+        return new RequestHeadError(Reason.REQUEST_LINE_TOO_LONG, 414,
                 "URI Too Long: the request line exceeds " + maxRequestLineBytes + " bytes");
     }
 

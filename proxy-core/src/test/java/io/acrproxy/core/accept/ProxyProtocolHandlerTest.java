@@ -174,7 +174,7 @@ class ProxyProtocolHandlerTest {
 
         ch.writeInbound(ascii("CONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n"));
 
-        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad request: expected a PROXY protocol header from the load "
+        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad Request: expected a PROXY protocol header from the load "
                 + "balancer, got \"CONNECT myreg.azurecr.io:443 HTTP/1.1\"");
         assertThat(connection.record().reason()).isEqualTo(Reason.PROXY_PROTOCOL_ERROR);
         assertThat(connection.record().rule()).isEqualTo("listen.proxyProtocol");
@@ -190,7 +190,7 @@ class ProxyProtocolHandlerTest {
         ch.writeInbound(ascii("PROXY TCP4 203.0.113.777 10.0.0.10 51234 3128\r\n"));
         ch.runPendingTasks();
 
-        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad request: the PROXY protocol header from the load balancer "
+        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad Request: the PROXY protocol header from the load balancer "
                 + "is malformed: invalid HAProxy message: ").doesNotContain("Exception");
         assertThat(ch.isOpen()).isFalse();
         events.close();
@@ -228,7 +228,7 @@ class ProxyProtocolHandlerTest {
 
         ch.writeInbound(ascii("PROXY TCP4 203.0.113.7 10.0.0.10 51234 3128\r\n"));
 
-        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad request: a PROXY protocol header from 203.0.113.9, which "
+        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad Request: a PROXY protocol header from 203.0.113.9, which "
                 + "is not in listen.proxyProtocol.trustedFrom");
         assertThat(reachedTheRequestStage).isEmpty();
     }

@@ -127,7 +127,7 @@ class DecisionHandlerTest {
     void aTargetOutsideTheAuthorityGrammarIs400AndNotListedInBlocked() {
         start().writeInbound(head("CONNECT", "2130706433:443"));
 
-        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad request: ");
+        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad Request: ");
         assertThat(connection.record().reason()).isEqualTo(Reason.MALFORMED_REQUEST);
         assertThat(connection.record().rule()).isEqualTo("authority grammar");
         assertThat(events.blocked.mostRecent(10)).isEmpty();

@@ -136,7 +136,7 @@ class RequestHeadDecoderErrorTest {
     void refusesARequestLineOneByteOverTheLimitWith414() {
         try (HeadChannel ch = new HeadChannel()) {
             assertThat(ch.write(requestLineOfLength(8193) + "\r\n\r\n").error()).isEqualTo(new RequestHeadError(
-                    Reason.HEADER_TOO_LARGE, 414, "URI Too Long: the request line exceeds 8192 bytes"));
+                    Reason.REQUEST_LINE_TOO_LONG, 414, "URI Too Long: the request line exceeds 8192 bytes"));
         }
     }
 

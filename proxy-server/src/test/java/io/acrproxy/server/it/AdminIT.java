@@ -284,6 +284,8 @@ class AdminIT {
                     assertThatThrownBy(() -> TlsTunnels.get(evil, "evilreg.azurecr.io")).isInstanceOf(IOException.class));
             assertThat(TlsTunnels.get(mine, "myregistry.azurecr.io").status()).isEqualTo(200);
             assertThat(scrape(f).get("acrproxy_tunnels_revoked_total")).isEqualTo(1.0);
+            await().atMost(Duration.ofSeconds(5)).until(() -> scrape(f).get("acrproxy_connections_ended_total{end=\"revoked\"}") != null
+                    && scrape(f).get("acrproxy_connections_ended_total{end=\"revoked\"}") == 1.0);
         }
     }
 

@@ -139,7 +139,7 @@ class LoadBalancerIT {
         Curl.Result r = curl("http://127.0.0.1:" + port, "127.0.0.91");
 
         assertThat(r.exit()).isEqualTo(56);
-        assertThat(r.received()).first().asString().startsWith("HTTP/1.1 400 Bad request: expected a PROXY protocol header "
+        assertThat(r.received()).first().asString().startsWith("HTTP/1.1 400 Bad Request: expected a PROXY protocol header "
                 + "from the load balancer");
         System.out.println("curl, no PROXY header from a trusted source: " + r.received().get(0));
         assertThat(accessLine("127.0.0.91")).contains("\"reason\":\"proxy_protocol_error\"", "\"rule\":\"listen.proxyProtocol\"");
@@ -150,7 +150,7 @@ class LoadBalancerIT {
             malformed.getOutputStream().write("PROXY TCP4 203.0.113.777 10.0.0.1 1 2\r\n".getBytes(StandardCharsets.US_ASCII));
             malformed.setSoTimeout(10_000);
             String answer = new String(malformed.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-            assertThat(answer).startsWith("HTTP/1.1 400 Bad request: the PROXY protocol header from the load balancer is "
+            assertThat(answer).startsWith("HTTP/1.1 400 Bad Request: the PROXY protocol header from the load balancer is "
                     + "malformed: ");
             System.out.println("malformed PROXY header: " + answer.lines().findFirst().orElseThrow());
         }
@@ -167,7 +167,7 @@ class LoadBalancerIT {
         assertThat(trusted.received()).first().asString().startsWith("HTTP/1.1 403 Forbidden by egress policy:")
                 .contains("GET requests are not forwarded, only CONNECT tunnels");
         assertThat(accessLine("127.0.0.94")).contains("\"method\":\"GET\"", "\"reason\":\"port_not_allowed\"");
-        assertThat(untrusted.received()).contains("HTTP/1.1 400 Bad request: a PROXY protocol header from 127.0.0.95, "
+        assertThat(untrusted.received()).contains("HTTP/1.1 400 Bad Request: a PROXY protocol header from 127.0.0.95, "
                 + "which is not in listen.proxyProtocol.trustedFrom");
         System.out.println("curl --haproxy-protocol, untrusted source: " + untrusted.received().get(0));
         assertThat(accessLine("127.0.0.95")).contains("\"reason\":\"proxy_protocol_error\"");

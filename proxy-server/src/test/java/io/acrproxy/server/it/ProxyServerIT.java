@@ -107,6 +107,8 @@ class ProxyServerIT {
             assertThat(line.get("upstream").asText()).isEqualTo("127.0.0.21:" + origin.port());
             assertThat(line.get("bytes_up").asLong()).isPositive();
             assertThat(line.get("bytes_down").asLong()).isPositive();
+            assertThat(line.get("end").asText()).as("still open when the (zero) drain ran out").isEqualTo("drain");
+            assertThat(line.get("detail").isNull()).isTrue();
         }
     }
 
@@ -124,6 +126,45 @@ class ProxyServerIT {
             JsonNode line = awaitAccessLine(proxy, "evilreg.azurecr.io");
             assertThat(line.get("decision").asText()).isEqualTo("deny");
             assertThat(line.get("reason").asText()).isEqualTo("host_not_allowed");
+            assertThat(line.get("end").asText()).isEqualTo("refused");
+            assertThat(line.get("detail").asText()).as("the text the client got").isEqualTo(r.reasonPhrase());
+        }
+    }
+
+    /** An over-long request line is its own reason, and the line says what the client was told. */
+    @ParameterizedTest
+    @MethodSource("transports")
+    void anOverLongRequestLineIsRequestLineTooLong(String transport) throws Exception {
+        try (ProxyFixture proxy = proxy(transport, "");
+             RawProxyClient client = new RawProxyClient(proxy.address())) {
+            RawProxyClient.Response r = client.send("CONNECT " + "a".repeat(9000) + ".example:443 HTTP/1.1\r\n\r\n").readResponse();
+            assertThat(r.status()).isEqualTo(414);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !proxy.accessLines().isEmpty());
+            JsonNode line = JSON.readTree(proxy.accessLines().get(0));
+            assertThat(line.get("reason").asText()).isEqualTo("request_line_too_long");
+            assertThat(line.get("detail").asText()).isEqualTo(r.reasonPhrase()).startsWith("URI Too Long: ");
+            assertThat(line.get("end").asText()).isEqualTo("refused");
+        }
+    }
+
+    /**
+     * A client that goes away in the middle of its ClientHello was allowed, and its line says it ended before a
+     * tunnel was relayed, instead of reading like a normal allowed tunnel.
+     */
+    @ParameterizedTest
+    @MethodSource("transports")
+    void aClientThatLeavesInTheMiddleOfItsClientHelloIsLoggedAsSuch(String transport) throws Exception {
+        try (ProxyFixture proxy = proxy(transport, "")) {
+            try (RawProxyClient client = new RawProxyClient(proxy.address())) {
+                RawProxyClient.Response r = client.send("CONNECT myregistry.azurecr.io:" + origin.port() + " HTTP/1.1\r\n\r\n")
+                        .readResponse();
+                assertThat(r.status()).isEqualTo(200);
+                client.send("\u0016\u0003\u0001\u0002\u0000\u0001"); // a handshake record that promises 512 bytes
+            }
+            JsonNode line = awaitAccessLine(proxy, "myregistry.azurecr.io");
+            assertThat(line.get("decision").asText()).isEqualTo("allow");
+            assertThat(line.get("end").asText()).isEqualTo("closed_before_hello");
+            assertThat(line.get("sni").isNull()).isTrue();
         }
     }
 
@@ -142,6 +183,8 @@ class ProxyServerIT {
             JsonNode line = awaitAccessLine(proxy, "myregistry.azurecr.io");
             assertThat(line.get("reason").asText()).isEqualTo("sni_mismatch");
             assertThat(line.get("sni").asText()).isEqualTo("evilreg.azurecr.io");
+            assertThat(line.get("end").asText()).isEqualTo("refused");
+            assertThat(line.get("detail").asText()).contains("evilreg.azurecr.io");
         }
     }
 
