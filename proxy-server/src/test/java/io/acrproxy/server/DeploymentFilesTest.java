@@ -37,7 +37,7 @@ class DeploymentFilesTest {
     static final String LOW_MEMORY_OFF = "-Dio.netty.allocator.lowMemory=false";
     private static final Pattern SED = Pattern.compile("sed 's\\|\\^(.*?)\\$\\|(.*?)\\|'");
     private static final Pattern JAVA_OPTS_ENV = Pattern.compile("JAVA_OPTS=\"(.*)\"");
-    private static final Pattern ADMIN_CONTEXT = Pattern.compile("createContext\\(\"(/[a-z]+)\"");
+    private static final Pattern ADMIN_CONTEXT = Pattern.compile("routes.put\\(\"(/[a-z]*)\"");
 
     private final Path root = RepositoryRoot.find();
     private final Path docker = root.resolve("docker");

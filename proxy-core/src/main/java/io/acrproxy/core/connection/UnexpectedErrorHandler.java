@@ -31,7 +31,8 @@ public final class UnexpectedErrorHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        LOG.warn("internal error on {} ({})", ctx.channel(), connection.record(), cause);
+        // The record names the client as people write addresses; Netty's channel text would say L:/127.0.0.1:3128.
+        LOG.warn("internal error on the connection {}", connection.record(), cause);
         if (connection.isAnswered()) {
             ctx.close();
         } else {

@@ -174,6 +174,34 @@ class AdminIT {
         }
     }
 
+    /**
+     * Pipelined requests on one connection are answered in order, one at a time; HEAD gets the GET's headers without
+     * the body; a request body over 64 KiB is refused, and the admin port goes on answering.
+     */
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderAndHeadHasNoBody() throws Exception {
+        try (AppFixture f = new AppFixture(yaml(""), dir, new ProxyServerIT.FailingResolver());
+             RawProxyClient raw = new RawProxyClient(f.adminAddress())) {
+            raw.send("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\nHEAD /readyz HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "GET /nope HTTP/1.1\r\nHost: a\r\n\r\nGET /readyz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            RawProxyClient.Response health = raw.readResponse();
+            assertThat(health.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(health.body()).isEqualTo("ok\n");
+            RawProxyClient.Response head = raw.readHeadOnlyResponse();
+            assertThat(head.header("Content-Length")).as("the GET's length").isEqualTo("6");
+            assertThat(raw.readResponse().statusLine()).as("right behind the HEAD answer: it sent no body")
+                    .isEqualTo("HTTP/1.1 404 Not Found");
+            assertThat(raw.readResponse().body()).isEqualTo("ready\n");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        try (AppFixture f = new AppFixture(yaml(""), dir, new ProxyServerIT.FailingResolver());
+             RawProxyClient raw = new RawProxyClient(f.adminAddress())) {
+            raw.send("POST /reload HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n");
+            assertThat(raw.readResponse().status()).isEqualTo(413);
+            assertThat(f.admin("GET", "/healthz").statusCode()).isEqualTo(200);
+        }
+    }
+
     /** GET / lists the endpoints; an unknown path, or a known one with more after it, is a 404 that lists them too. */
     @Test
     void theIndexAndEvery404ListTheEndpoints() throws Exception {
@@ -219,9 +247,13 @@ class AdminIT {
             Files.writeString(f.configFile, yaml("").replace("registries: [{name: myregistry}]", "registries: [{name: My_Reg}]"));
             HttpResponse<String> failed = f.admin("POST", "/reload");
             assertThat(failed.statusCode()).isEqualTo(422);
+            try (RawProxyClient raw = new RawProxyClient(f.adminAddress())) {
+                assertThat(raw.send("POST /reload HTTP/1.1\r\nHost: admin\r\nContent-Length: 0\r\n\r\n").readResponse()
+                        .statusLine()).as("with its reason phrase").isEqualTo("HTTP/1.1 422 Unprocessable Entity");
+            }
             assertThat(failed.body()).contains("registries[0].name");
             assertThat(f.app.proxy().policies().get().version()).isEqualTo(before);
-            assertThat(scrape(f).get("acrproxy_policy_reloads_total{result=\"failure\",source=\"config\"}")).isEqualTo(1.0);
+            assertThat(scrape(f).get("acrproxy_policy_reloads_total{result=\"failure\",source=\"config\"}")).as("two failed reloads").isEqualTo(2.0);
 
             Files.writeString(f.configFile, yaml("").replace("[{name: myregistry}]", "[{name: myregistry}, {name: evilreg}]"));
             HttpResponse<String> ok = f.admin("POST", "/reload");

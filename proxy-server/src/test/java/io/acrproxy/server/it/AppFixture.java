@@ -64,6 +64,10 @@ final class AppFixture implements AutoCloseable {
         return app.proxy().address();
     }
 
+    InetSocketAddress adminAddress() {
+        return app.admin().address();
+    }
+
     HttpResponse<String> admin(String method, String pathAndQuery) throws IOException, InterruptedException {
         return admin(method, pathAndQuery, null);
     }

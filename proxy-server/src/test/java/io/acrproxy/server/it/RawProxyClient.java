@@ -43,8 +43,17 @@ final class RawProxyClient implements AutoCloseable {
         return readResponse(socket.getInputStream());
     }
 
+    /** Reads a response head only: the answer to a HEAD request, whose Content-Length announces no body. */
+    Response readHeadOnlyResponse() throws IOException {
+        return readResponse(socket.getInputStream(), false);
+    }
+
     /** Reads one response from any stream, e.g. an HTTP exchange inside a TLS tunnel. */
     static Response readResponse(InputStream in) throws IOException {
+        return readResponse(in, true);
+    }
+
+    private static Response readResponse(InputStream in, boolean withBody) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         while (matched < 4) {
@@ -64,7 +73,7 @@ final class RawProxyClient implements AutoCloseable {
             }
         }
         String body = "";
-        if (headers.containsKey("content-length")) {
+        if (withBody && headers.containsKey("content-length")) {
             body = new String(in.readNBytes(Integer.parseInt(headers.get("content-length"))), StandardCharsets.UTF_8);
         }
         return new Response(lines[0], headers, body);
