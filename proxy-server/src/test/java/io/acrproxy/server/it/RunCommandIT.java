@@ -3,21 +3,29 @@ package io.acrproxy.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The executable jar as a user runs it: {@code run --config FILE} serves, logs its transport, writes access
  * lines to standard output, and stops on SIGTERM after draining.
  */
 class RunCommandIT {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     @TempDir
     Path dir;
 
@@ -25,13 +33,7 @@ class RunCommandIT {
     @ValueSource(booleans = {true, false})
     void theJarServesAndStopsOnSigterm(boolean reusePort) throws Exception {
         int port = JarProcess.freePort();
-        Path config = dir.resolve("proxy.yaml");
-        Files.writeString(config, """
-                listen: {address: 127.0.0.1, port: %d}
-                admin: {port: %d}
-                presets: [mcr]
-                timeouts: {drain: 2s}
-                """.formatted(port, JarProcess.freePort()));
+        Path config = config(port, JarProcess.freePort(), "timeouts: {drain: 2s}\n");
         JarProcess proxy = JarProcess.run(config, "-Dacrproxy.reusePort=" + reusePort);
         try (proxy) {
             // epoll: one SO_REUSEPORT socket per event loop (2 x cores), unless switched off; NIO: always one acceptor.
@@ -58,28 +60,35 @@ class RunCommandIT {
      * After SIGTERM the admin port stays up while connections drain: /readyz says draining, /healthz and /metrics keep
      * answering, so a balancer takes the proxy out and a person can watch the last connections end.
      */
-    @Test
-    void theAdminPortAnswersDuringTheDrain() throws Exception {
-        int port = JarProcess.freePort();
-        int adminPort = JarProcess.freePort();
+    /** {@code proxy.yaml} on loopback ports of its own, allowing MCR, with {@code extra} config lines. */
+    private Path config(int port, int adminPort, String extra) throws IOException {
         Path config = dir.resolve("proxy.yaml");
         Files.writeString(config, """
                 listen: {address: 127.0.0.1, port: %d}
                 admin: {port: %d}
                 presets: [mcr]
-                timeouts: {drain: 45s, requestHeader: 60s}
-                """.formatted(port, adminPort));
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        java.util.function.Function<String, java.net.http.HttpResponse<String>> get = path -> {
-            try {
-                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + adminPort + path))
-                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        };
+                """.formatted(port, adminPort) + extra);
+        return config;
+    }
+
+    private static HttpResponse<String> adminGet(int adminPort, String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void theAdminPortAnswersDuringTheDrain() throws Exception {
+        int port = JarProcess.freePort();
+        int adminPort = JarProcess.freePort();
+        Path config = config(port, adminPort, "timeouts: {drain: 45s, requestHeader: 60s}\n");
+        java.util.function.Function<String, HttpResponse<String>> get = path -> adminGet(adminPort, path);
         JarProcess proxy = JarProcess.run(config);
         try (proxy; java.net.Socket waiting = new java.net.Socket(InetAddress.getByName("127.0.0.1"), port)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> get.apply("/metrics").body()
@@ -89,7 +98,7 @@ class RunCommandIT {
             // the duration as the config writes it, not Java's PT45S
             proxy.awaitStderr("draining 1 open connection(s) for up to 45s (timeouts.drain)", Duration.ofSeconds(10));
 
-            java.net.http.HttpResponse<String> ready = get.apply("/readyz");
+            HttpResponse<String> ready = get.apply("/readyz");
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(ready.body()).isEqualTo("draining\n");
             assertThat(get.apply("/healthz").statusCode()).isEqualTo(200);
@@ -107,12 +116,7 @@ class RunCommandIT {
     void checkConfigExplainAndTheRunningProxyReportTheSamePolicyVersion() throws Exception {
         int port = JarProcess.freePort();
         int adminPort = JarProcess.freePort();
-        Path config = dir.resolve("proxy.yaml");
-        Files.writeString(config, """
-                listen: {address: 127.0.0.1, port: %d}
-                admin: {port: %d}
-                presets: [mcr]
-                """.formatted(port, adminPort));
+        Path config = config(port, adminPort, "");
         JarProcess.CommandResult check = JarProcess.command(dir, "check-config", config.toString());
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("policy version ([0-9a-f]{12})").matcher(check.out());
         assertThat(m.find()).as(check.out() + check.err()).isTrue();
@@ -122,9 +126,7 @@ class RunCommandIT {
 
         try (JarProcess proxy = JarProcess.run(config)) {
             assertThat(String.join("\n", proxy.stderr)).contains("policy " + version + " ");
-            String policy = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + adminPort + "/policy")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            String policy = adminGet(adminPort, "/policy").body();
             assertThat(policy).containsPattern("\"version\" ?: ?\"" + version + "\"");
             try (RawProxyClient client = new RawProxyClient(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port))) {
                 client.send("CONNECT evilreg.azurecr.io:443 HTTP/1.1\r\n\r\n").readResponse();
