@@ -23,6 +23,20 @@ public final class ExpectedErrors {
     private ExpectedErrors() {
     }
 
+    /**
+     * True when the peer ended the connection abruptly (a reset, a broken pipe, an aborted connection), as opposed
+     * to a channel that was merely closed already: what the relay passes on as a reset (design §8.2).
+     */
+    public static boolean isAbrupt(Throwable error) {
+        Throwable t = error;
+        for (int depth = 0; t != null && depth < MAX_DEPTH; depth++, t = t.getCause()) {
+            if (t instanceof IOException && t.getMessage() != null && EXPECTED_MESSAGE.matcher(t.getMessage()).find()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static boolean isExpected(Throwable error) {
         Throwable t = error;
         for (int depth = 0; t != null && depth < MAX_DEPTH; depth++, t = t.getCause()) {

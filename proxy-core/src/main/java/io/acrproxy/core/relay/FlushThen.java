@@ -3,6 +3,7 @@ package io.acrproxy.core.relay;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,23 @@ final class FlushThen {
      * would hold the flush for ever.
      */
     static void close(Channel ch, long drainNanos) {
+        close(ch, drainNanos, false);
+    }
+
+    /**
+     * As {@link #close(Channel, long)}, but the close is a reset ({@code SO_LINGER 0}): what is still in the kernel's
+     * send buffer may be dropped, and the peer gets an RST instead of a FIN, so it cannot take a cut stream for a
+     * complete one.
+     */
+    static void reset(Channel ch, long drainNanos) {
+        close(ch, drainNanos, true);
+    }
+
+    private static void close(Channel ch, long drainNanos, boolean reset) {
+        if (reset && ch.isActive()) {
+            // Takes effect at close(): Netty then closes the socket with linger 0, which sends RST (RFC 793 §3.5).
+            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+        }
         if (!ch.isActive() || nothingQueued(ch)) {
             if (ch.isOpen()) { // Netty makes an exception on every close() call, even of a closed channel
                 ch.close();

@@ -345,7 +345,14 @@ public final class Relay {
             Channel other = channel(side.other());
             if (other.isOpen()) {
                 other.config().setAutoRead(false); // what it still reads would only be dropped
-                FlushThen.close(other, idleNanos);
+                // An abrupt end is passed on as one (design §8.2): after the bytes that arrived, a reset, as a direct
+                // connection would end; a FIN would make a cut stream look complete to a client that does not check
+                // TLS close_notify.
+                if (outcome == Outcome.EXPECTED_ERROR && ExpectedErrors.isAbrupt(cause)) {
+                    FlushThen.reset(other, idleNanos);
+                } else {
+                    FlushThen.close(other, idleNanos);
+                }
             }
         } else {
             closeIfOpen(clientHandler.channel());

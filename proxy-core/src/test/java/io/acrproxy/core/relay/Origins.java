@@ -162,4 +162,56 @@ final class Origins {
             }
         }
     }
+
+    /** Sends {@code bytes} bytes of the pattern, then resets the connection ({@code SO_LINGER 0}). */
+    static final class ResetAfter extends ChannelInboundHandlerAdapter {
+        private final int bytes;
+
+        ResetAfter(int bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ByteBuf data = ctx.alloc().buffer(bytes);
+            for (int i = 0; i < bytes; i++) {
+                data.writeByte(i);
+            }
+            ctx.writeAndFlush(data).addListener(f -> {
+                ctx.channel().config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
+                ctx.close();
+            });
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** Reads and drops everything, and says how the client's side ended: "reset", "eof", or the error. */
+    static final class EndWatcher extends ChannelInboundHandlerAdapter {
+        final java.util.concurrent.CompletableFuture<String> end = new java.util.concurrent.CompletableFuture<>();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                end.complete("eof");
+                ctx.close();
+            }
+            ReferenceCountUtil.release(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            end.complete(String.valueOf(cause.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("reset")
+                    ? "reset" : "error: " + cause);
+            ctx.close();
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package io.acrproxy.core.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.acrproxy.core.relay.RelayResult.Outcome;
@@ -156,6 +157,42 @@ class RelayIT {
      * event loops work around it ({@code KeptInEpollRegistration}, {@code NettyEpollHalfCloseBugTest}). The origin
      * is NIO so that the test does not depend on the origin's own transport having the workaround.
      */
+    /**
+     * An upstream that resets reaches the client as a reset, not as a clean FIN after the bytes that arrived: a client
+     * that does not check TLS close_notify would otherwise take a cut download for a complete one (design §8.2).
+     */
+    @ParameterizedTest
+    @MethodSource("transports")
+    void anUpstreamResetReachesTheClientAsAReset(TestTransport transport) throws Exception {
+        rig = new LoopbackRig(transport, () -> new Origins.ResetAfter(64 * 1024), LONG_IDLE);
+        try (Socket client = rig.connectClient(0)) {
+            InputStream in = client.getInputStream();
+            byte[] buffer = new byte[8192];
+            assertThatThrownBy(() -> {
+                while (in.read(buffer) >= 0) {
+                    // take what arrived before the reset
+                }
+            }).as("the read ends in a reset, never in EOF").isInstanceOf(java.net.SocketException.class)
+                    .hasMessageContaining("reset");
+        }
+        assertThat(rig.result().get(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.EXPECTED_ERROR);
+    }
+
+    /** And the other way: a client that resets makes the proxy reset its upstream connection. */
+    @ParameterizedTest
+    @MethodSource("transports")
+    void aClientResetReachesTheUpstreamAsAReset(TestTransport transport) throws Exception {
+        Origins.EndWatcher origin = new Origins.EndWatcher();
+        rig = new LoopbackRig(transport, () -> origin, LONG_IDLE);
+        try (Socket client = rig.connectClient(0)) {
+            client.getOutputStream().write(new byte[1024]);
+            client.getOutputStream().flush();
+            rig.relay(); // the tunnel is up
+            client.setSoLinger(true, 0); // close() sends RST
+        }
+        assertThat(origin.end.get(10, TimeUnit.SECONDS)).isEqualTo("reset");
+    }
+
     @ParameterizedTest
     @MethodSource("transports")
     void aClientThatHalfClosesFirstStillGetsALargeDownload(TestTransport transport) throws Exception {
