@@ -95,6 +95,46 @@ class SourceWatcherIT {
         }
     }
 
+    /**
+     * A reload storm (issue 17): the config file rewritten 100 times a second for 10 s, every version valid and each
+     * unrelated to an open tunnel. The quiet period folds the storm into a few reloads, the proxy does not spend a core
+     * on it, the tunnel keeps flowing, and the last version is in force soon after the storm.
+     */
+    @Test
+    void aReloadStormFoldsIntoFewReloadsWithoutTouchingOpenTunnels() throws Exception {
+        Path configFile = mount.resolve("storm.yaml");
+        Files.writeString(configFile, config("[{name: myregistry}]", ""));
+        try (AppFixture f = new AppFixture(configFile, new ProxyServerIT.FailingResolver());
+             RawProxyClient toMine = new RawProxyClient(f.proxyAddress())) {
+            SSLSocket mine = TlsTunnels.open(toMine, "myregistry.azurecr.io", origin.port());
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpuBefore = os.getProcessCpuTime();
+            long writerCpu = 0;
+            long stormEnd = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            int edits = 0;
+            long writerStart = threads.getCurrentThreadCpuTime();
+            while (System.nanoTime() < stormEnd) {
+                // an unrelated edit: a comment that changes the file's content, not what it allows
+                Files.writeString(configFile, config("[{name: myregistry}]", "# edit " + edits++));
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+            }
+            writerCpu = threads.getCurrentThreadCpuTime() - writerStart;
+            long proxyCpu = os.getProcessCpuTime() - cpuBefore - writerCpu;
+
+            assertThat(edits).isGreaterThan(500);
+            assertThat(proxyCpu).as("CPU the proxy spent during a 10 s storm: far from a core")
+                    .isLessThan(Duration.ofSeconds(5).toNanos());
+            Files.writeString(configFile, config("[{name: myregistry}, {name: evilreg}]", ""));
+            await().atMost(Duration.ofSeconds(5)).until(() -> connectStatus(f, "evilreg.azurecr.io") == 200);
+            assertThat(TlsTunnels.get(mine, "myregistry.azurecr.io").status()).as("the open tunnel").isEqualTo(200);
+            double reloads = f.app.registry().get("acrproxy.policy.reloads").tag("source", "config")
+                    .tag("result", "success").counter().count();
+            assertThat(reloads).as("reloads for %d edits", edits).isLessThan(edits / 10.0);
+        }
+    }
+
     private static int connectStatus(AppFixture f, String host) throws IOException {
         try (RawProxyClient raw = new RawProxyClient(f.proxyAddress())) {
             return raw.send("CONNECT " + host + ":" + origin.port() + " HTTP/1.1\r\n\r\n").readResponse().status();
