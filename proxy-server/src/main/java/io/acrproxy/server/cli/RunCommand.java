@@ -26,6 +26,7 @@ import sun.misc.Signal;
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the proxy until SIGTERM/SIGINT (then drain open tunnels up to timeouts.drain); SIGHUP reloads.")
 final class RunCommand implements Callable<Integer> {
     static final int EXIT_START_FAILED = 1;
+    private static final long LOG_STOP_MILLIS = 2000;
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
     @Option(names = "--config", paramLabel = "FILE", defaultValue = "config/acr-egress-proxy.yaml",
@@ -76,15 +77,31 @@ final class RunCommand implements Callable<Integer> {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
-                // app.stop() wrote the access log's queue out; this flushes and closes Logback's appenders.
-                if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
-                    logback.stop();
-                }
+                stopLogging();
                 stopped.countDown();
             }
         }, "shutdown"));
         stopped.await();
         return Cli.EXIT_OK;
+    }
+
+    /**
+     * app.stop() wrote the access log's queue out (for up to 5 s); this flushes and closes Logback's appenders, for up
+     * to 2 s. Bounded, because a log reader that stopped reading blocks every write to its pipe: the flush would wait
+     * for ever and the process would never exit after SIGTERM (found by BlockedLogIT).
+     */
+    private static void stopLogging() {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext logback)) {
+            return;
+        }
+        Thread stop = new Thread(logback::stop, "stop-logging");
+        stop.setDaemon(true);
+        stop.start();
+        try {
+            stop.join(LOG_STOP_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static AdminState.Loaded toLoaded(EffectivePolicy p) {

@@ -33,10 +33,24 @@ public final class JarProcess implements AutoCloseable {
     private final String name;
 
     private JarProcess(Process process, Path config) {
+        this(process, config, true);
+    }
+
+    private JarProcess(Process process, Path config, boolean readStdout) {
         this.process = process;
         this.name = config.getFileName().toString().replaceFirst("\\.ya?ml$", "");
-        pump(process.getInputStream(), stdout);
+        if (readStdout) {
+            pump(process.getInputStream(), stdout);
+        }
         pump(process.getErrorStream(), stderr);
+    }
+
+    /**
+     * As {@link #run(Path, String...)}, but nobody reads the process's standard output (its access log): the pipe
+     * fills after 64 KiB and every further write to it blocks, as behind a log reader that stopped.
+     */
+    public static JarProcess runWithStdoutUnread(Path config) throws IOException {
+        return awaitAdmin(new JarProcess(builder(config).start(), config, false));
     }
 
     /** Starts {@code run --config config} and waits until the admin endpoints are up. */
