@@ -108,6 +108,46 @@ class RunCommandIT {
         assertThat(proxy.process.exitValue()).isEqualTo(143);
     }
 
+    /** Sends {@code signal} (HUP, TERM) to the jar, as systemd or an operator would. */
+    private static void signal(JarProcess proxy, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(proxy.pid())).start();
+        assertThat(kill.waitFor()).as("kill -" + signal).isZero();
+    }
+
+    /**
+     * SIGHUP during the drain, and SIGTERM right behind a SIGHUP (issue 17, part 3): the reload may run or not, but
+     * nothing fails, the drain goes on, and the process exits with 143 once the last connection ends.
+     */
+    @Test
+    void signalsDuringReloadAndDrainLeaveAnOrderlyExit() throws Exception {
+        int port = JarProcess.freePort();
+        int adminPort = JarProcess.freePort();
+        Path config = config(port, adminPort, "timeouts: {drain: 45s, requestHeader: 60s}\n");
+        JarProcess proxy = JarProcess.run(config);
+        try (proxy; java.net.Socket waiting = new java.net.Socket(InetAddress.getByName("127.0.0.1"), port)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> adminGet(adminPort, "/metrics").body()
+                    .contains("acrproxy_connections_active 1.0"));
+            signal(proxy, "TERM");
+            proxy.awaitStderr("draining 1 open connection(s)", Duration.ofSeconds(10));
+            signal(proxy, "HUP");
+            proxy.awaitStderr("SIGHUP", Duration.ofSeconds(10));
+            assertThat(proxy.process.isAlive()).as("still draining").isTrue();
+            assertThat(adminGet(adminPort, "/readyz").body()).isEqualTo("draining\n");
+        }
+        assertThat(proxy.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(proxy.process.exitValue()).isEqualTo(143);
+        assertThat(String.join("\n", proxy.stderr)).doesNotContain("Exception", "ERROR");
+
+        JarProcess second = JarProcess.run(config(JarProcess.freePort(), JarProcess.freePort(), ""));
+        try (second) {
+            signal(second, "HUP");
+            signal(second, "TERM");
+            assertThat(second.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(second.process.exitValue()).isEqualTo(143);
+        assertThat(String.join("\n", second.stderr)).doesNotContain("Exception", "ERROR");
+    }
+
     /**
      * One file, one version: check-config and explain print the version the running proxy then reports at start-up,
      * in /policy and in the access log, so an operator can confirm which policy a fleet runs.
