@@ -157,8 +157,13 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             ctx.fireChannelRead(msg);
+        } else if (trusted && msg instanceof ByteBuf) {
+            // Bytes behind a header that named no client (LOCAL, UNKNOWN: a probe) or that was refused: the connection
+            // is closing and the stages behind never became active. (Behind a header that named a client this handler
+            // has left the pipeline, and the decoder hands them straight to admission.)
+            ReferenceCountUtil.release(msg);
         } else {
-            ctx.fireChannelRead(msg); // bytes behind a header, if the decoder hands any here
+            ctx.fireChannelRead(msg);
         }
     }
 

@@ -136,6 +136,35 @@ class ProxyProtocolHandlerTest {
     }
 
     @Test
+    void bytesBehindAHealthCheckHeaderNeverReachTheRequestStages() {
+        connectFrom("10.0.0.5");
+        ByteBuf local = v2(HAProxyCommand.LOCAL, null, 0);
+
+        // HAProxy's check-send-proxy sends its check request behind the LOCAL header, in the same segment.
+        ch.writeInbound(local.writeBytes(ascii("OPTIONS / HTTP/1.0\r\n\r\n")));
+
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(reachedTheRequestStage).isEmpty();
+        assertThat(active).isFalse();
+        assertThat(events.registry.get("acrproxy.probes").tag("kind", "proxy_local").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void bytesBehindARefusedHeaderNeverReachTheRequestStages() {
+        connectFrom("10.0.0.5");
+        EmbeddedChannel encoder = new EmbeddedChannel(HAProxyMessageEncoder.INSTANCE);
+        encoder.writeOutbound(new HAProxyMessage(HAProxyProtocolVersion.V2, HAProxyCommand.PROXY,
+                HAProxyProxiedProtocol.UDP4, "203.0.113.7", "10.0.0.10", 51234, 3128));
+        ByteBuf udp = encoder.readOutbound();
+
+        ch.writeInbound(udp.writeBytes(ascii("CONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n")));
+
+        assertThat(connection.record().reason()).isEqualTo(Reason.PROXY_PROTOCOL_ERROR);
+        assertThat(reachedTheRequestStage).isEmpty();
+        assertThat(active).isFalse();
+    }
+
+    @Test
     void aConnectFromTheBalancerThatSendsNothingIsAProbe() {
         connectFrom("10.0.0.5");
 
