@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import io.acrproxy.policy.net.Cidr;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -58,6 +59,10 @@ public final class ServiceTagsParser {
             JsonLocation at = e.getLocation();
             throw new ServiceTagsFormatException("not valid JSON" + (at != null ? " at " + position(at) : "") + ": "
                     + e.getOriginalMessage(), e);
+        } catch (CharConversionException e) {
+            // Jackson reports an invalid UTF-32 character (or byte order) as this plain IOException, not as a
+            // parse error: it is still a document that is not JSON, not a failure to read the stream.
+            throw new ServiceTagsFormatException("not valid JSON: " + e.getMessage(), e);
         }
     }
 

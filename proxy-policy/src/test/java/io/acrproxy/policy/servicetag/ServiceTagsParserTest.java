@@ -203,6 +203,16 @@ class ServiceTagsParserTest {
     }
 
     @Test
+    void refusesInvalidUtf32AsAFormatError() {
+        // Leading zero bytes make Jackson read UTF-32; "{\"va" as one UTF-32BE unit is above U+10FFFF, which Jackson
+        // reports as a CharConversionException (found by ServiceTagsParserFuzzTest).
+        byte[] input = "\0\0\0\0{\"values\": []}".getBytes(StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> ServiceTagsParser.parse(new ByteArrayInputStream(input)))
+                .isInstanceOf(ServiceTagsFormatException.class)
+                .hasMessageStartingWith("not valid JSON: Invalid UTF-32 character");
+    }
+
+    @Test
     void leavesTheStreamOpen() throws IOException {
         boolean[] closed = {false};
         InputStream in = new ByteArrayInputStream(SAMPLE.getBytes(StandardCharsets.UTF_8)) {
