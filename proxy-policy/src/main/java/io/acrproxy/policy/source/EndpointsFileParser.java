@@ -1,9 +1,10 @@
 package io.acrproxy.policy.source;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -60,8 +61,13 @@ public final class EndpointsFileParser {
                 throw new IOException(source + ": no loginServer (expected the output of `az acr show-endpoints`)");
             }
             return new EndpointSet(source, loginServer, data, regional);
-        } catch (JsonParseException e) {
-            throw new IOException(source + ": not valid JSON: " + e.getOriginalMessage() + at(e.getProcessor()), e);
+        } catch (JsonProcessingException e) {
+            // Syntax errors and repeated keys, but also Jackson's limits (StreamConstraintsException, e.g. nesting).
+            throw new IOException(source + ": not valid JSON: " + e.getOriginalMessage()
+                    + (e.getProcessor() instanceof JsonParser parser ? at(parser) : ""), e);
+        } catch (CharConversionException e) {
+            // Jackson's UTF-32 decoding reports a character that is not Unicode as this plain IOException.
+            throw new IOException(source + ": not valid JSON: " + e.getMessage(), e);
         }
     }
 

@@ -69,6 +69,18 @@ class EndpointsFileParserTest {
         assertThatThrownBy(() -> parse(json)).isInstanceOf(IOException.class).hasMessageStartingWith("t.json: ").hasMessageContaining(problem);
     }
 
+    @Test
+    void jacksonLimitsAndUndecodableTextAreRefusedWithTheSourceNamed() {
+        // Neither is a JsonParseException: a StreamConstraintsException and a CharConversionException (UTF-32 that is
+        // not Unicode); both came out without the source name (found by EndpointsFileParserFuzzTest).
+        String deep = "{\"loginServer\": \"a.azurecr.io\", \"x\": " + "[".repeat(1001) + "]".repeat(1001) + "}";
+        assertThatThrownBy(() -> parse(deep)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("t.json: not valid JSON: Document nesting depth (1001) exceeds the maximum allowed");
+        byte[] utf32 = "\0\0\0\0{\"loginServer\": \"a.azurecr.io\"}".getBytes(StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> EndpointsFileParser.parse(new ByteArrayInputStream(utf32), "t.json"))
+                .isInstanceOf(IOException.class).hasMessageStartingWith("t.json: not valid JSON: Invalid UTF-32 character");
+    }
+
     private static EndpointSet parse(String json) throws IOException {
         return EndpointsFileParser.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t.json");
     }
