@@ -17,8 +17,8 @@ import java.util.List;
  * <pre>{"connectionEndpoint": ..., "dataEndpoints": [{"endpoint": "r.eastus.data.azurecr.io", "region": "eastus"}],
  *  "loginServer": "r.azurecr.io", "regionalEndpoints": [...]}</pre>
  * Only {@code loginServer}, {@code dataEndpoints[].endpoint} and {@code regionalEndpoints[].endpoint} matter;
- * other fields (the CLI adds some between versions) are skipped. Values are returned as written: the
- * policy compiler validates them against the cloud.
+ * other fields (the CLI adds some between versions) are skipped. Repeated keys and anything after the object are
+ * refused. Values are returned as written: the policy compiler validates them against the cloud.
  */
 public final class EndpointsFileParser {
     private static final JsonFactory JSON = JsonFactory.builder().build();
@@ -59,6 +59,11 @@ public final class EndpointsFileParser {
             }
             if (loginServer == null) {
                 throw new IOException(source + ": no loginServer (expected the output of `az acr show-endpoints`)");
+            }
+            if (p.nextToken() != null) {
+                // Two outputs appended to one file would otherwise silently lose the second registry.
+                throw new IOException(source + ": content after the JSON object" + at(p)
+                        + " (expected the output of one `az acr show-endpoints`)");
             }
             return new EndpointSet(source, loginServer, data, regional);
         } catch (JsonProcessingException e) {

@@ -64,6 +64,8 @@ class EndpointsFileParserTest {
             '{"loginServer": "a.azurecr.io", "dataEndpoints": [{"region": "x"}]}' | dataEndpoints[0] has no endpoint
             '{"loginServer": "a.azurecr.io",'                      | not valid JSON
             '{"loginServer": "a.azurecr.io", "loginServer": "b.azurecr.io"}' | not valid JSON
+            '{"loginServer": "a.azurecr.io"} {"loginServer": "b.azurecr.io"}' | content after the JSON object (line 1, column 33)
+            '{"loginServer": "a.azurecr.io"} ]'                   | not valid JSON
             """)
     void rejectsWhatIsNotShowEndpointsOutput(String json, String problem) {
         assertThatThrownBy(() -> parse(json)).isInstanceOf(IOException.class).hasMessageStartingWith("t.json: ").hasMessageContaining(problem);
