@@ -82,44 +82,39 @@ public final class ProxyAuthenticator {
         return realm;
     }
 
+    /**
+     * A {@code Proxy-Authorization} value taken apart before any verification (design §5.1): the {@link Credentials}
+     * it carries, or the answer when it carries none. Package-private so that the decoding can be tested on its own.
+     */
+    sealed interface Decoded permits Credentials, Refused {
+    }
+
+    /**
+     * Basic credentials as sent: {@code token} is the base64 text after the scheme (what the cache digests), the user
+     * name ends at the first colon (RFC 7617 §2). The password array is the caller's to wipe.
+     */
+    record Credentials(String token, String user, char[] password) implements Decoded {
+    }
+
+    /** No usable credentials: {@link Missing} or {@link Failed}. */
+    record Refused(Result result) implements Decoded {
+    }
+
     /** Checks a {@code Proxy-Authorization} value ({@code null} when absent); completes on {@code loop}. */
     public Future<Result> check(String header, EventLoop loop) {
-        if (header == null || header.isBlank()) {
-            return loop.newSucceededFuture(new Missing());
+        Decoded decoded = decode(header);
+        if (decoded instanceof Refused refused) {
+            return loop.newSucceededFuture(refused.result());
         }
-        String value = header.trim();
-        int space = value.indexOf(' ');
-        if (space < 0 || !value.substring(0, space).toLowerCase(Locale.ROOT).equals("basic")) {
-            return loop.newSucceededFuture(new Failed("unsupported authentication scheme (expected Basic)"));
-        }
-        String token = value.substring(space + 1).trim();
-        String key = digest(token);
+        Credentials credentials = (Credentials) decoded;
+        String user = credentials.user();
+        char[] password = credentials.password();
+        String key = digest(credentials.token());
         String known = verified.get(key);
         if (known != null) {
+            Arrays.fill(password, '\0');
             return loop.newSucceededFuture(new Ok(known));
         }
-        char[] credentials;
-        try {
-            // RFC 7617 §2.1: the user-pass is UTF-8 here (the challenge says charset="UTF-8").
-            CharBuffer decoded = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(Base64.getDecoder().decode(token)));
-            credentials = Arrays.copyOfRange(decoded.array(), decoded.position(), decoded.limit());
-            Arrays.fill(decoded.array(), '\0');
-        } catch (IllegalArgumentException e) {
-            return loop.newSucceededFuture(new Failed("credentials are not valid base64"));
-        } catch (CharacterCodingException e) {
-            return loop.newSucceededFuture(new Failed("credentials are not UTF-8"));
-        }
-        int colon = indexOf(credentials, ':');
-        if (colon < 0) {
-            Arrays.fill(credentials, '\0');
-            return loop.newSucceededFuture(new Failed("credentials have no ':' between user and password"));
-        }
-        // The user name ends at the first colon; the password may contain colons (RFC 7617 §2).
-        String user = new String(credentials, 0, colon);
-        char[] password = Arrays.copyOfRange(credentials, colon + 1, credentials.length);
-        Arrays.fill(credentials, '\0');
         Promise<Result> result = loop.newPromise();
         verifier.execute(() -> {
             String hash = hashes.get(user);
@@ -134,6 +129,42 @@ public final class ProxyAuthenticator {
             result.trySuccess(ok ? new Ok(user) : new Failed("wrong user name or password"));
         });
         return result;
+    }
+
+    /** Decodes a {@code Proxy-Authorization} value ({@code null} when absent) into user and password, or refuses it. */
+    static Decoded decode(String header) {
+        if (header == null || header.isBlank()) {
+            return new Refused(new Missing());
+        }
+        String value = header.trim();
+        int space = value.indexOf(' ');
+        if (space < 0 || !value.substring(0, space).toLowerCase(Locale.ROOT).equals("basic")) {
+            return new Refused(new Failed("unsupported authentication scheme (expected Basic)"));
+        }
+        String token = value.substring(space + 1).trim();
+        char[] credentials;
+        try {
+            // RFC 7617 §2.1: the user-pass is UTF-8 here (the challenge says charset="UTF-8").
+            CharBuffer decoded = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(Base64.getDecoder().decode(token)));
+            credentials = Arrays.copyOfRange(decoded.array(), decoded.position(), decoded.limit());
+            Arrays.fill(decoded.array(), '\0');
+        } catch (IllegalArgumentException e) {
+            return new Refused(new Failed("credentials are not valid base64"));
+        } catch (CharacterCodingException e) {
+            return new Refused(new Failed("credentials are not UTF-8"));
+        }
+        int colon = indexOf(credentials, ':');
+        if (colon < 0) {
+            Arrays.fill(credentials, '\0');
+            return new Refused(new Failed("credentials have no ':' between user and password"));
+        }
+        // The user name ends at the first colon; the password may contain colons (RFC 7617 §2).
+        String user = new String(credentials, 0, colon);
+        char[] password = Arrays.copyOfRange(credentials, colon + 1, credentials.length);
+        Arrays.fill(credentials, '\0');
+        return new Credentials(token, user, password);
     }
 
     /**
