@@ -14,6 +14,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyProtocolException;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.util.ReferenceCountUtil;
@@ -189,6 +190,11 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof HAProxyProtocolException e) {
             refuse("the PROXY protocol header from the load balancer is malformed: " + describe(e));
+        } else if (cause instanceof DecoderException) {
+            // Netty's decoder does not check a v2 TLV's length against the header's (4.2.18): a TLV that claims more
+            // bytes than the header holds escapes as an IndexOutOfBoundsException. It is a malformed header like any
+            // other, not an internal error; its message describes Netty's buffer, so it stays out of the answer.
+            refuse("the PROXY protocol header from the load balancer is malformed: a field runs past the header's end");
         } else {
             ctx.fireExceptionCaught(cause);
         }
