@@ -72,15 +72,31 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     public static final class Decoder extends HAProxyMessageDecoder {
         public static final String NAME = "proxy-header";
         private boolean receivedAny;
+        /** The first bytes, as far as a header's signature goes: checked however the reads split them. */
+        private final byte[] start = new byte[V2_PREFIX.length];
+        private int startLength;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-            if (!receivedAny && msg instanceof ByteBuf b && b.isReadable()) {
+            if (startLength < start.length && msg instanceof ByteBuf b && b.isReadable()) {
+                boolean first = !receivedAny;
                 receivedAny = true;
-                if (!couldStartAHeader(b)) {
-                    // Not a header at all (most often a client that bypassed the balancer): the handler behind
-                    // answers with what arrived instead, which says more than the decoder's parse error would.
-                    ctx.fireChannelRead(msg);
+                int n = Math.min(start.length - startLength, b.readableBytes());
+                b.getBytes(b.readerIndex(), start, startLength, n);
+                startLength += n;
+                if (!couldStartAHeader(start, startLength)) {
+                    startLength = start.length; // decided
+                    if (first) {
+                        // Not a header at all (most often a client that bypassed the balancer): the handler behind
+                        // answers with what arrived instead, which says more than the decoder's parse error would.
+                        ctx.fireChannelRead(msg);
+                    } else {
+                        // The same bytes, split: Netty's decoder would wait for more before it looks (found by
+                        // ProxyProtocolFuzzTest), so the refusal would come only with the timeout.
+                        ReferenceCountUtil.release(msg);
+                        ctx.fireExceptionCaught(new HAProxyProtocolException("it does not start with a PROXY protocol "
+                                + "signature"));
+                    }
                     return;
                 }
             }
@@ -263,14 +279,14 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Whether the first bytes match the start of a v1 or v2 signature, as far as they go. */
-    private static boolean couldStartAHeader(ByteBuf bytes) {
-        return matchesAsFarAsItGoes(bytes, V1_PREFIX) || matchesAsFarAsItGoes(bytes, V2_PREFIX);
+    private static boolean couldStartAHeader(byte[] bytes, int length) {
+        return matchesAsFarAsItGoes(bytes, length, V1_PREFIX) || matchesAsFarAsItGoes(bytes, length, V2_PREFIX);
     }
 
-    private static boolean matchesAsFarAsItGoes(ByteBuf bytes, byte[] prefix) {
-        int n = Math.min(prefix.length, bytes.readableBytes());
+    private static boolean matchesAsFarAsItGoes(byte[] bytes, int length, byte[] prefix) {
+        int n = Math.min(prefix.length, length);
         for (int i = 0; i < n; i++) {
-            if (bytes.getByte(bytes.readerIndex() + i) != prefix[i]) {
+            if (bytes[i] != prefix[i]) {
                 return false;
             }
         }
