@@ -195,7 +195,15 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
             refuse("the PROXY protocol header is for " + protocol + " (expected: TCP over IPv4 or IPv6)");
             return;
         }
-        InetAddress client = IpAddresses.parse(header.sourceAddress());
+        InetAddress client;
+        try {
+            client = IpAddresses.parse(header.sourceAddress());
+        } catch (IllegalArgumentException e) {
+            // Netty's v1 parser takes "203.0.013.7"; the proxy reads addresses strictly (design §4.3: no octal-looking
+            // octets), so such a header is malformed, not an internal error (found by ProxyProtocolFuzzTest).
+            refuse("the PROXY protocol header from the load balancer is malformed: " + e.getMessage());
+            return;
+        }
         connection.clientReportedAs(new InetSocketAddress(client, header.sourcePort()));
         removeCloseGuard(ctx);
         ctx.pipeline().remove(this);
