@@ -68,7 +68,7 @@ final class YamlReader {
         if (e.getCause() instanceof MarkedYAMLException yaml && yaml.getProblemMark() != null) {
             Mark mark = yaml.getProblemMark();
             problems.error(KeyPath.ROOT, "YAML syntax error at line " + (mark.getLine() + 1) + ", column "
-                    + (mark.getColumn() + 1) + ": " + yaml.getProblem());
+                    + (mark.getColumn() + 1) + ": " + oneLine(yaml.getProblem()));
             return;
         }
         String message = e.getOriginalMessage();
@@ -81,6 +81,24 @@ final class YamlReader {
         if (message.startsWith(COMPLEX_KEY_PREFIX)) {
             message = "a key is not a plain name (expected: name: value)"; // Jackson's text names SnakeYAML event classes
         }
-        problems.error(KeyPath.ROOT, "YAML error at line " + at.getLineNr() + ", column " + at.getColumnNr() + ": " + message);
+        problems.error(KeyPath.ROOT, "YAML error at line " + at.getLineNr() + ", column " + at.getColumnNr() + ": "
+                + oneLine(message));
+    }
+
+    /**
+     * The parser's text with control characters and line separators escaped ({@code \x0a}): SnakeYAML quotes the
+     * character it stopped at as it is ("found \n(10)"), and every problem must stay one line.
+     */
+    private static String oneLine(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                out.append(c <= 0xff ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 }

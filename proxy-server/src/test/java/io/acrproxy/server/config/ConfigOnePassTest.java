@@ -110,6 +110,14 @@ class ConfigOnePassTest {
     }
 
     @Test
+    void aYamlErrorQuotingAControlCharacterStaysOneLine() {
+        // SnakeYAML puts the character it stopped at into its message as it is, here a line feed (found by
+        // ConfigLoaderFuzzTest).
+        assertThat(Configs.errors("registries: []&\nx: 1")).containsExactly("YAML syntax error at line 1, column 16:"
+                + " unexpected character found \\x0a(10)");
+    }
+
+    @Test
     void aSecondDocumentIsAnErrorAndTheFirstIsStillChecked() {
         assertThat(Configs.errors("registries: [{name: myregistry}]\nmode: audit\n---\nmode: report\n")).containsExactly(
                 "the file holds more than one YAML document (expected: one document)",
