@@ -139,11 +139,19 @@ final class Checks {
         if (isUrl(text)) {
             throw new IllegalArgumentException(HostName.quote(text) + " is a URL (expected: a file path)");
         }
+        Path path;
         try {
-            return baseDirectory.resolve(Path.of(text)).normalize();
+            path = Path.of(text);
         } catch (InvalidPathException e) {
             throw new IllegalArgumentException(HostName.quote(text) + " is not a valid file path (" + e.getReason() + ")", e);
         }
+        // Messages name files as they are; a line break in a path (a "|" block scalar, a blank line in a wrapped flow
+        // list) would split a problem over lines.
+        if (text.chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
+            throw new IllegalArgumentException(HostName.quote(text)
+                    + " is not a valid file path (control characters are not allowed)");
+        }
+        return baseDirectory.resolve(path).normalize();
     }
 
     static boolean isUrl(String text) {

@@ -82,6 +82,8 @@ class ConfigErrorMessagesTest {
             endpointFiles: ['https://example.com/e.json'] | endpointFiles[0]: "https://example.com/e.json" is a URL (expected: a file path)
             endpointFiles: ['']          | endpointFiles[0]: is empty (expected: a file path)
             `endpointFiles: ["a\\0b.json"]` | endpointFiles[0]: "a\\x00b.json" is not a valid file path (Nul character not allowed)
+            `endpointFiles: ["a\\tb.json"]` | endpointFiles[0]: "a\\x09b.json" is not a valid file path (control characters are not allowed)
+            `serviceTags: {source: "tags.json\\x0a", tags: [AzureCloud]}` | serviceTags.source: "tags.json\\x0a" is not a valid file path (control characters are not allowed)
 
             # blobStorage
             blobStorage: {mode: some}    | blobStorage.mode: "some" is not a blob storage mode (expected: none, accounts or any)
