@@ -153,8 +153,13 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HAProxyMessage header) {
-            headerComplete = true;
             try {
+                if (connection.isAnswered()) {
+                    // Refused already (a malformed header, the timeout): Netty's decoder, closed by then, decodes what
+                    // it still holds when the connection goes inactive, and may find a second header there.
+                    return;
+                }
+                headerComplete = true;
                 onHeader(ctx, header);
             } finally {
                 header.release();

@@ -228,6 +228,55 @@ class ProxyProtocolHandlerTest {
     }
 
     @Test
+    void aV2TlvLongerThanItsHeaderIsAMalformedHeaderNotAnInternalError() {
+        connectFrom("10.0.0.5");
+        ByteBuf header = Unpooled.buffer()
+                .writeBytes(new byte[] {'\r', '\n', '\r', '\n', 0, '\r', '\n', 'Q', 'U', 'I', 'T', '\n', 0x21, 0x11})
+                .writeShort(12 + 5)
+                .writeBytes(new byte[] {(byte) 203, 0, 113, 7, 10, 0, 0, 10, (byte) 0xc8, 0x22, 0x0c, 0x38})
+                .writeByte(0x04).writeShort(100).writeShort(0); // PP2_TYPE_NOOP of 100 bytes, 2 of them in the header
+
+        ch.writeInbound(header.writeBytes(ascii("CONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n")));
+        ch.runPendingTasks();
+
+        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad Request: the PROXY protocol header from the load balancer "
+                + "is malformed: a field runs past the header's end");
+        assertThat(connection.record().reason()).isEqualTo(Reason.PROXY_PROTOCOL_ERROR);
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(reachedTheRequestStage).isEmpty();
+        assertThat(active).isFalse();
+    }
+
+    @Test
+    void aV1SourceAddressWithALeadingZeroIsAMalformedHeaderNotAnInternalError() {
+        connectFrom("10.0.0.5");
+
+        ch.writeInbound(ascii("PROXY TCP4 203.0.113.07 10.0.0.10 51234 3128\r\nCONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n"));
+
+        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad Request: the PROXY protocol header from the load balancer "
+                + "is malformed: \"203.0.113.07\" is not an IP address");
+        assertThat(connection.record().reason()).isEqualTo(Reason.PROXY_PROTOCOL_ERROR);
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(reachedTheRequestStage).isEmpty();
+        assertThat(active).isFalse();
+    }
+
+    @Test
+    void aSecondHeaderBehindAMalformedOneDoesNotNameTheRefusedConnectionsClient() {
+        connectFrom("10.0.0.5");
+
+        ch.writeInbound(ascii("PROXY TCP4 203.0.113.777 10.0.0.10 51234 3128\r\nPROXY TCP4 203.0.113.9 10.0.0.10 40000 3128\r\n"));
+        ch.runPendingTasks();
+
+        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad Request: the PROXY protocol header from the load balancer "
+                + "is malformed: ");
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(active).as("the stages behind never see the refused connection").isFalse();
+        assertThat(connection.record().toString()).startsWith("10.0.0.5:50000 ");
+        assertThat(connection.record().reason()).isEqualTo(Reason.PROXY_PROTOCOL_ERROR);
+    }
+
+    @Test
     void aHeaderCutShortByTheBalancersFinIsRefused() {
         connectFrom("10.0.0.5");
 
