@@ -43,6 +43,8 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     public static final String NAME = "proxy-protocol";
     /** The first bytes of a v1 header and of a v2 header's 12-byte signature. */
     private static final byte[] V1_PREFIX = {'P', 'R', 'O', 'X', 'Y', ' '};
+    /** design §2.1: a v1 header is at most 108 bytes, CRLF included (the spec's longest line is 107). */
+    private static final int V1_MAX_BYTES = 108;
     private static final byte[] V2_PREFIX = {'\r', '\n', '\r', '\n', 0, '\r', '\n', 'Q', 'U', 'I', 'T', '\n'};
 
     /**
@@ -75,6 +77,8 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         /** The first bytes, as far as a header's signature goes: checked however the reads split them. */
         private final byte[] start = new byte[V2_PREFIX.length];
         private int startLength;
+        /** Set once a v1 line turned out too long: the handler behind has refused, and later reads are dropped. */
+        private boolean lineTooLong;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
@@ -100,7 +104,50 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
             }
+            if (msg instanceof ByteBuf b && isV1()) {
+                if (lineTooLong) {
+                    b.release();
+                    return;
+                }
+                ByteBuf held = internalBuffer();
+                if (b.isReadable() && lineTooLong(held, b)) {
+                    // Netty's own check depends on the segments: it counts the line without its CRLF when the CRLF
+                    // is in, and every byte so far when it is not, so a 108-character line passed in one piece and
+                    // failed when cut between CR and LF. Decided here on the first 108 bytes, whatever the segments;
+                    // until it finds the line Netty's decoder consumes nothing, so they are all held or in this read.
+                    lineTooLong = true;
+                    held.skipBytes(held.readableBytes()); // nothing left for the decoder to decode at the close
+                    b.release();
+                    ctx.fireExceptionCaught(new HAProxyProtocolException("a v1 header is at most " + V1_MAX_BYTES
+                            + " bytes with its CRLF, and the first " + V1_MAX_BYTES + " bytes hold no CRLF"));
+                    return;
+                }
+            }
             super.channelRead(ctx, msg);
+        }
+
+        /** The first bytes are v1's "PROXY ". */
+        private boolean isV1() {
+            return startLength >= V1_PREFIX.length
+                    && java.util.Arrays.equals(start, 0, V1_PREFIX.length, V1_PREFIX, 0, V1_PREFIX.length);
+        }
+
+        /** Whether the first 108 bytes of {@code held} and then {@code next} have arrived without a CRLF in them. */
+        private static boolean lineTooLong(ByteBuf held, ByteBuf next) {
+            int fromHeld = held.readableBytes();
+            if (fromHeld + next.readableBytes() < V1_MAX_BYTES) {
+                return false;
+            }
+            for (int i = 0; i + 1 < V1_MAX_BYTES; i++) {
+                if (byteAt(held, fromHeld, next, i) == '\r' && byteAt(held, fromHeld, next, i + 1) == '\n') {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static byte byteAt(ByteBuf held, int fromHeld, ByteBuf next, int i) {
+            return i < fromHeld ? held.getByte(held.readerIndex() + i) : next.getByte(next.readerIndex() + i - fromHeld);
         }
 
         public boolean receivedAnyBytes() {

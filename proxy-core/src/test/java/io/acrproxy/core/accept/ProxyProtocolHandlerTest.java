@@ -31,6 +31,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Behind a load balancer (10.0.0.5, trusted): the PROXY protocol header names the client, and admission judges that
@@ -274,6 +276,39 @@ class ProxyProtocolHandlerTest {
         assertThat(active).as("the stages behind never see the refused connection").isFalse();
         assertThat(connection.record().toString()).startsWith("10.0.0.5:50000 ");
         assertThat(connection.record().reason()).isEqualTo(Reason.PROXY_PROTOCOL_ERROR);
+    }
+
+    @ParameterizedTest(name = "cut after {0} bytes")
+    @ValueSource(ints = {0, 1, 107, 108, 109})
+    void aV1LineLongerThan108BytesWithItsCrlfIsRefusedHoweverItIsCut(int cut) {
+        connectFrom("10.0.0.5");
+        String line = "PROXY UNKNOWN " + "x".repeat(107 - 14) + "\r\n"; // 109 bytes: 107 characters and CRLF
+
+        if (cut > 0) {
+            ch.writeInbound(ascii(line.substring(0, cut)));
+        }
+        if (ch.isOpen()) { // 108 bytes without a CRLF are refused at once
+            ch.writeInbound(ascii(line.substring(cut)));
+        }
+        ch.runPendingTasks();
+
+        assertThat(ch.written()).startsWith("HTTP/1.1 400 Bad Request: the PROXY protocol header from the load balancer "
+                + "is malformed: a v1 header is at most 108 bytes with its CRLF");
+        assertThat(connection.record().reason()).isEqualTo(Reason.PROXY_PROTOCOL_ERROR);
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void theSpecsLongestV1LineIsRead() {
+        connectFrom("10.0.0.5");
+        String ffff = String.join(":", java.util.Collections.nCopies(8, "ffff"));
+
+        ch.writeInbound(ascii("PROXY UNKNOWN " + ffff + " " + ffff + " 65535 65535\r")); // 107 bytes with the LF
+        ch.writeInbound(ascii("\n"));
+
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.written()).isEmpty();
+        assertThat(events.registry.get("acrproxy.probes").tag("kind", "proxy_local").counter().count()).isEqualTo(1);
     }
 
     @Test

@@ -51,6 +51,8 @@ def main():
     write("v1-unknown-longest.bin", f"PROXY UNKNOWN {ffff} {ffff} 65535 65535\r\n".encode())
     write("v1-tcp6-longest.bin", f"PROXY TCP6 {ffff} {ffff} 65535 65535\r\n".encode())
     write("v1-too-long.bin", b"PROXY UNKNOWN " + b"x" * 200 + b"\r\n")
+    for chars in (106, 107, 108):  # the line around the 108-byte limit, without its CRLF
+        write(f"v1-unknown-{chars}-chars.bin", b"PROXY UNKNOWN " + b"x" * (chars - 14) + b"\r\n")
     write("v1-truncated.bin", b"PROXY TCP4 203.0.113.7 10.0")
     write("v1-tcp4-then-connect.bin", b"PROXY TCP4 203.0.113.7 10.0.0.10 51234 3128\r\n" + CONNECT)
     write("v1-bad-address.bin", b"PROXY TCP4 203.0.113.777 10.0.0.10 51234 3128\r\n")
