@@ -12,6 +12,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -48,6 +50,19 @@ final class RunCommand implements Callable<Integer> {
         }
         loaded.warnings().forEach(w -> LOG.warn("config: {}", w));
         ProxyConfig cfg = loaded.config();
+        // SIGHUP is the traditional "reload your configuration" (design §6.6); sun.misc.Signal is the JDK's only way to
+        // catch it. Caught from before the start: the JVM's default for SIGHUP is to exit (129), so one that arrived
+        // while the proxy was starting killed it (found by RunCommandIT). It is then remembered and done once started.
+        AtomicReference<Application> started = new AtomicReference<>();
+        AtomicBoolean reloadPending = new AtomicBoolean();
+        Signal.handle(new Signal("HUP"), signal -> {
+            reloadPending.set(true);
+            Application running = started.get();
+            // Whoever takes the flag reloads: this handler once started, else the main thread when it has started.
+            if (running != null && reloadPending.getAndSet(false)) {
+                reloadOnSignal(running);
+            }
+        });
         Application app;
         try {
             app = Application.start(cfg, config, toLoaded(loaded), () -> reload(config),
@@ -59,15 +74,10 @@ final class RunCommand implements Callable<Integer> {
             cli.err().flush();
             return EXIT_START_FAILED;
         }
-        // SIGHUP is the traditional "reload your configuration" (design §6.6); sun.misc.Signal is the JDK's only way to catch it.
-        Signal.handle(new Signal("HUP"), signal -> {
-            AdminState.ReloadOutcome outcome = app.state().reload();
-            if (outcome.success()) {
-                LOG.info("SIGHUP: configuration reloaded");
-            } else {
-                LOG.warn("SIGHUP: reload failed, the previous policy stays in force: {}", outcome.errors());
-            }
-        });
+        started.set(app);
+        if (reloadPending.getAndSet(false)) {
+            reloadOnSignal(app);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -83,6 +93,15 @@ final class RunCommand implements Callable<Integer> {
         }, "shutdown"));
         stopped.await();
         return Cli.EXIT_OK;
+    }
+
+    private static void reloadOnSignal(Application app) {
+        AdminState.ReloadOutcome outcome = app.state().reload();
+        if (outcome.success()) {
+            LOG.info("SIGHUP: configuration reloaded");
+        } else {
+            LOG.warn("SIGHUP: reload failed, the previous policy stays in force: {}", outcome.errors());
+        }
     }
 
     /**

@@ -60,8 +60,9 @@ class ConfigLoaderFuzzTest {
 
     private static final String PLAIN = "[A-Za-z_][A-Za-z0-9_-]*";
     private static final String QUOTED = "\\[\"(?:[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\x[0-9a-f]{2}|\\\\u[0-9a-f]{4})*\"\\]";
+    /** A path starts at a key, or at an index when the document is a list (a duplicate key found before the root's type). */
     private static final Pattern KEY_PATH = Pattern.compile(
-            "(?:" + PLAIN + "|" + QUOTED + ")(?:\\." + PLAIN + "|" + QUOTED + "|\\[[0-9]+\\])*");
+            "(?:" + PLAIN + "|" + QUOTED + "|\\[[0-9]+\\])(?:\\." + PLAIN + "|" + QUOTED + "|\\[[0-9]+\\])*");
 
     private static final Path BASE = baseDirectory();
 
