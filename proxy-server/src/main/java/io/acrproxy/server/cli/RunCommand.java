@@ -96,6 +96,10 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private static void reloadOnSignal(Application app) {
+        if (app.proxy().isStopping()) {
+            LOG.info("SIGHUP: ignored, the proxy is stopping"); // the drain serves the policy in force to its end
+            return;
+        }
         AdminState.ReloadOutcome outcome = app.state().reload();
         if (outcome.success()) {
             LOG.info("SIGHUP: configuration reloaded");

@@ -115,8 +115,9 @@ class RunCommandIT {
     }
 
     /**
-     * SIGHUP during the drain, and SIGTERM right behind a SIGHUP (issue 17, part 3): the reload may run or not, but
-     * nothing fails, the drain goes on, and the process exits with 143 once the last connection ends.
+     * SIGHUP during the drain, and SIGTERM right behind a SIGHUP (issue 17, part 3): the first is ignored, the second
+     * may reload or not, but nothing fails, the drain goes on, and the process exits with 143 once the last connection
+     * ends.
      */
     @Test
     void signalsDuringReloadAndDrainLeaveAnOrderlyExit() throws Exception {
@@ -129,8 +130,7 @@ class RunCommandIT {
                     .contains("acrproxy_connections_active 1.0"));
             signal(proxy, "TERM");
             proxy.awaitStderr("draining 1 open connection(s)", Duration.ofSeconds(10));
-            signal(proxy, "HUP");
-            proxy.awaitStderr("SIGHUP", Duration.ofSeconds(10));
+            signal(proxy, "HUP"); // ignored while stopping (logged, when the JVM still runs signal handlers)
             assertThat(proxy.process.isAlive()).as("still draining").isTrue();
             assertThat(adminGet(adminPort, "/readyz").body()).isEqualTo("draining\n");
         }
