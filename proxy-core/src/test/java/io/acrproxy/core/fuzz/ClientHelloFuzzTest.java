@@ -119,9 +119,9 @@ class ClientHelloFuzzTest {
         }
         List<List<byte[]>> splits = new ArrayList<>();
         splits.add(cutsAtRecordHeaders(input, framing, random));
-        splits.add(randomSplits(input, random, 1 + random.nextInt(1500)));
+        splits.add(Splits.random(input, random, 1 + random.nextInt(1500)));
         if (max == DEFAULT_MAX) { // one limit is enough for the small segments, which cost one read each
-            splits.add(randomSplits(input, random, 1 + random.nextInt(input.length <= BYTEWISE_UP_TO ? 8 : 64)));
+            splits.add(Splits.random(input, random, 1 + random.nextInt(input.length <= BYTEWISE_UP_TO ? 8 : 64)));
         }
         for (List<byte[]> chunks : splits) {
             assertThat(run(chunks, max, random.nextBoolean())).as("in %d segments", chunks.size()).isEqualTo(whole);
@@ -379,20 +379,6 @@ class ClientHelloFuzzTest {
             }
             return new Framing(hs.toByteArray(), false, -1, -1, starts);
         }
-    }
-
-    /** Segments of 1 to {@code maxSegment} bytes. */
-    private static List<byte[]> randomSplits(byte[] input, Random random, int maxSegment) {
-        List<byte[]> chunks = new ArrayList<>();
-        for (int at = 0; at < input.length; ) {
-            int next = Math.min(input.length, at + 1 + random.nextInt(maxSegment));
-            chunks.add(Arrays.copyOfRange(input, at, next));
-            at = next;
-        }
-        if (chunks.isEmpty()) {
-            chunks.add(input);
-        }
-        return chunks;
     }
 
     /** Cut at every record boundary and once inside every record header, where the length is read. */

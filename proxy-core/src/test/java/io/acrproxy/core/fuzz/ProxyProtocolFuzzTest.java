@@ -98,8 +98,8 @@ class ProxyProtocolFuzzTest {
 
         List<List<byte[]>> splits = new ArrayList<>();
         splits.add(cutsAtSignaturesAndLineEnds(input, random));
-        splits.add(randomSplits(input, random, 1 + random.nextInt(1500)));
-        splits.add(randomSplits(input, random, 1 + random.nextInt(input.length <= 2048 ? 8 : 256)));
+        splits.add(Splits.random(input, random, 1 + random.nextInt(1500)));
+        splits.add(Splits.random(input, random, 1 + random.nextInt(input.length <= 2048 ? 8 : 256)));
         for (List<byte[]> chunks : splits) {
             assertThat(run(chunks, random.nextInt(3))).as("in %d segments", chunks.size()).isEqualTo(whole);
         }
@@ -303,20 +303,6 @@ class ProxyProtocolFuzzTest {
             }
         }
         chunks.add(Arrays.copyOfRange(input, from, input.length));
-        return chunks;
-    }
-
-    /** Segments of 1 to {@code maxSegment} bytes. */
-    private static List<byte[]> randomSplits(byte[] input, Random random, int maxSegment) {
-        List<byte[]> chunks = new ArrayList<>();
-        for (int at = 0; at < input.length; ) {
-            int next = Math.min(input.length, at + 1 + random.nextInt(maxSegment));
-            chunks.add(Arrays.copyOfRange(input, at, next));
-            at = next;
-        }
-        if (chunks.isEmpty()) {
-            chunks.add(input);
-        }
         return chunks;
     }
 
