@@ -1,5 +1,6 @@
 package io.acrproxy.core.observe;
 
+import io.acrproxy.policy.Reason;
 import io.acrproxy.policy.host.Authority;
 import io.acrproxy.policy.host.IpLiteral;
 import java.time.Clock;
@@ -146,7 +147,7 @@ public final class ConnectionEvents {
             if (r.probe != null || r.reason == null) {
                 end = ConnectionEnd.CLIENT_CLOSED_BEFORE_REQUEST;
             } else if (r.decision.equals("deny") || r.decision.equals("error")) {
-                end = r.reason == io.acrproxy.policy.Reason.CLIENT_HELLO_TIMEOUT ? ConnectionEnd.HELLO_TIMEOUT
+                end = r.reason == Reason.CLIENT_HELLO_TIMEOUT ? ConnectionEnd.HELLO_TIMEOUT
                         : ConnectionEnd.REFUSED;
             } else if (r.tunnelStarted) {
                 end = ConnectionEnd.CLOSED_BEFORE_HELLO;

@@ -216,7 +216,7 @@ class ClientHelloFuzzTest {
                 assertThat(run.alloc.liveReadableBytes()).as("the bytes received and one reassembled copy")
                         .isLessThanOrEqualTo(sent + (long) Math.min(sent, max));
             }
-            byte[] input = concat(chunks);
+            byte[] input = Splits.concat(chunks);
             Outcome outcome = run.outcome();
             if (outcome instanceof Accepted) {
                 assertThat(run.forwarded.toByteArray()).as("everything passed on, unchanged and in order").isEqualTo(input);
@@ -388,21 +388,6 @@ class ClientHelloFuzzTest {
             cuts.add(start);
             cuts.add(start + 1 + random.nextInt(RECORD_HEADER - 1));
         }
-        List<byte[]> chunks = new ArrayList<>();
-        int from = 0;
-        for (int cut : cuts) {
-            if (cut > from && cut < input.length) {
-                chunks.add(Arrays.copyOfRange(input, from, cut));
-                from = cut;
-            }
-        }
-        chunks.add(Arrays.copyOfRange(input, from, input.length));
-        return chunks;
-    }
-
-    private static byte[] concat(List<byte[]> chunks) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        chunks.forEach(out::writeBytes);
-        return out.toByteArray();
+        return Splits.at(input, cuts);
     }
 }

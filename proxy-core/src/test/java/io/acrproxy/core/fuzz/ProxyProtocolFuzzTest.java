@@ -161,7 +161,7 @@ class ProxyProtocolFuzzTest {
                 run.ch.runPendingTasks();
                 sent += chunk.length;
             }
-            byte[] input = concat(chunks);
+            byte[] input = Splits.concat(chunks);
             Outcome outcome = run.outcome();
             if (outcome instanceof Attributed) {
                 assertThat(run.ch.isOpen()).isTrue();
@@ -294,21 +294,6 @@ class ProxyProtocolFuzzTest {
             cuts.add(14 + random.nextInt(3)); // v2's length field
         }
         cuts.sort(null);
-        List<byte[]> chunks = new ArrayList<>();
-        int from = 0;
-        for (int cut : cuts) {
-            if (cut > from && cut < input.length) {
-                chunks.add(Arrays.copyOfRange(input, from, cut));
-                from = cut;
-            }
-        }
-        chunks.add(Arrays.copyOfRange(input, from, input.length));
-        return chunks;
-    }
-
-    private static byte[] concat(List<byte[]> chunks) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        chunks.forEach(out::writeBytes);
-        return out.toByteArray();
+        return Splits.at(input, cuts);
     }
 }

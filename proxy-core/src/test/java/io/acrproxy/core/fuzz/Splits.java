@@ -1,5 +1,6 @@
 package io.acrproxy.core.fuzz;
 
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,5 +23,26 @@ final class Splits {
             chunks.add(input);
         }
         return chunks;
+    }
+
+    /** The input cut at {@code cuts} (ascending; cuts outside the input or not past the previous one are skipped). */
+    static List<byte[]> at(byte[] input, List<Integer> cuts) {
+        List<byte[]> chunks = new ArrayList<>();
+        int from = 0;
+        for (int cut : cuts) {
+            if (cut > from && cut < input.length) {
+                chunks.add(Arrays.copyOfRange(input, from, cut));
+                from = cut;
+            }
+        }
+        chunks.add(Arrays.copyOfRange(input, from, input.length));
+        return chunks;
+    }
+
+    /** The segments put back together. */
+    static byte[] concat(List<byte[]> chunks) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        chunks.forEach(out::writeBytes);
+        return out.toByteArray();
     }
 }
