@@ -2,6 +2,7 @@ package io.acrproxy.core.observe;
 
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NotYetConnectedException;
 import java.util.regex.Pattern;
 
 /**
@@ -40,7 +41,9 @@ public final class ExpectedErrors {
     public static boolean isExpected(Throwable error) {
         Throwable t = error;
         for (int depth = 0; t != null && depth < MAX_DEPTH; depth++, t = t.getCause()) {
-            if (t instanceof ClosedChannelException) {
+            // ENOTCONN from shutdown(2), which Netty's native transports report as NotYetConnectedException: the peer's
+            // reset (or both FINs) put the socket in CLOSE while the other side's FIN was being passed on to it.
+            if (t instanceof ClosedChannelException || t instanceof NotYetConnectedException) {
                 return true;
             }
             if (t instanceof IOException && t.getMessage() != null && EXPECTED_MESSAGE.matcher(t.getMessage()).find()) {

@@ -22,6 +22,7 @@ class ExpectedErrorsTest {
                 Arguments.of(new IOException("writevAddresses(..) failed: Broken pipe"), true),
                 Arguments.of(new IOException("Software caused connection abort: connection aborted"), true),
                 Arguments.of(new ClosedChannelException(), true),
+                Arguments.of(new java.nio.channels.NotYetConnectedException(), true),
                 Arguments.of(new IOException("flush failed", new ClosedChannelException()), true),
                 Arguments.of(new IOException("No space left on device"), false),
                 Arguments.of(new IOException((String) null), false),

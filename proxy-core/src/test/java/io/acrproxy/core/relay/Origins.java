@@ -214,4 +214,21 @@ final class Origins {
             ctx.close();
         }
     }
+
+    /** Reads and drops everything; {@link #channel} is its end of the connection, for the test to close. */
+    static final class Holder extends ChannelInboundHandlerAdapter {
+        final java.util.concurrent.CompletableFuture<io.netty.channel.Channel> channel =
+                new java.util.concurrent.CompletableFuture<>();
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            channel.complete(ctx.channel());
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
 }
