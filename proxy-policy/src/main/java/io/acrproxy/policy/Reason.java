@@ -12,6 +12,8 @@ public enum Reason {
     ALLOWED("allowed", 200, null),
     CLIENT_NOT_ALLOWED("client_not_allowed", 403, "http_request_denied"),
     CONNECTION_LIMIT("connection_limit", 503, "connection_limit_reached"),
+    /** The proxy itself is short of memory or file descriptors: new work waits, open tunnels go on. */
+    RESOURCE_EXHAUSTED("resource_exhausted", 503, "proxy_internal_error"),
     /** A PROXY protocol header that is missing from a trusted balancer, sent by anyone else, or malformed. */
     PROXY_PROTOCOL_ERROR("proxy_protocol_error", 400, "http_request_error"),
     MALFORMED_REQUEST("malformed_request", 400, "http_request_error"),

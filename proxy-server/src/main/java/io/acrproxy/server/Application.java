@@ -22,7 +22,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
@@ -106,7 +106,7 @@ public final class Application implements AutoCloseable {
             }
             throw e;
         }
-        NettyMetrics.bind(registry, PooledByteBufAllocator.DEFAULT, proxy.workers());
+        NettyMetrics.bind(registry, ByteBufAllocator.DEFAULT, proxy.workers());
         policyMetrics.loaded(proxy.policies().get());
         AdminState.Reloader counted = () -> {
             try {

@@ -4,6 +4,7 @@ import io.acrproxy.core.DataPlane;
 import io.acrproxy.core.ProxyChannelInitializer;
 import io.acrproxy.core.accept.AcceptErrorHandler;
 import io.acrproxy.core.accept.ConnectionLimits;
+import io.acrproxy.core.accept.MemoryGuard;
 import io.acrproxy.core.accept.ProxyProtocolSettings;
 import io.acrproxy.core.auth.ProxyAuthenticator;
 import io.acrproxy.core.dns.HostResolver;
@@ -168,7 +169,8 @@ public final class ProxyServer implements AutoCloseable {
                     new ConnectionEvents(accessLog, metrics, new BlockedTargets(BLOCKED_TABLE_SIZE), Clock.systemUTC(),
                             System::nanoTime, config.logProbes()),
                     proxyProtocol(config),
-                    new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient()),
+                    new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient(),
+                            MemoryGuard.ofThisJvm(config.limits().maxMemoryPercent())),
                     clients,
                     new RequestSettings(config.timeouts().requestHeader(), config.limits().maxHeaderBytes()),
                     authenticator(config, authExecutor),

@@ -82,6 +82,7 @@ class ObservabilityArtifactsTest {
             "AcrProxyPolicyReloadFailing",
             "AcrProxyServiceTagsStale",
             "AcrProxyConnectionLimit",
+            "AcrProxyResourceExhausted",
             "AcrProxyUpstreamFailures",
             "AcrProxyAcceptErrors");
 

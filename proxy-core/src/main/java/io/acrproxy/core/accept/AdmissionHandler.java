@@ -13,13 +13,14 @@ import java.net.InetAddress;
 
 /**
  * Stage 1 of a connection (design §2, §2.1): the client's address must be in {@code clients.allow}, and the
- * connection must fit {@code limits.maxConnections} and {@code limits.maxConnectionsPerClient}. A refused connection
+ * connection must find the proxy with memory to spare ({@code limits.maxMemoryPercent}) and fit
+ * {@code limits.maxConnections} and {@code limits.maxConnectionsPerClient}. A refused connection
  * is answered at once, before a byte of its request is read, and never holds a slot; an admitted one holds its slot
  * until it closes, however it closes. Then the handler leaves and the next stage sees the channel become active.
  */
 public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
     /** Long enough for a connection to finish, short enough that a retrying client barely notices. */
-    static final long RETRY_AFTER_SECONDS = 2;
+    public static final long RETRY_AFTER_SECONDS = 2;
 
     private final ClientConnection connection;
     private final PolicyHolder policies;
@@ -48,6 +49,11 @@ public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
             connection.refuse(allowed);
             return;
         }
+        MemoryGuard.Shortage shortage = limits.memory().shortage();
+        if (shortage != MemoryGuard.Shortage.NONE) {
+            refuse(shortage);
+            return;
+        }
         ConnectionLimits.Admission admission = limits.admit(client);
         if (admission != ConnectionLimits.Admission.ADMITTED) {
             refuse(admission);
@@ -56,6 +62,16 @@ public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().closeFuture().addListener(f -> limits.release(client));
         ctx.pipeline().remove(this);
         ctx.fireChannelActive();
+    }
+
+    private void refuse(MemoryGuard.Shortage shortage) {
+        MemoryGuard memory = limits.memory();
+        String why = "the proxy is short of " + shortage.resource() + " (" + memory.percentInUse(shortage)
+                + "% in use" + (shortage == MemoryGuard.Shortage.HEAP ? " after the last garbage collection" : "")
+                + ", above limits.maxMemoryPercent " + memory.maxPercent() + "%); retry shortly";
+        connection.refuse(Reason.RESOURCE_EXHAUSTED, "limits.maxMemoryPercent",
+                Refusal.explained(Reason.RESOURCE_EXHAUSTED, 503, why).withRetryAfter(RETRY_AFTER_SECONDS));
+        connection.events().shortages().refused(shortage.resource(), () -> why);
     }
 
     private void refuse(ConnectionLimits.Admission admission) {

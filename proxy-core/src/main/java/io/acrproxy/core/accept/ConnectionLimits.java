@@ -31,12 +31,23 @@ public final class ConnectionLimits {
 
     private final int max;
     private final int maxPerClient;
+    private final MemoryGuard memory;
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
 
     public ConnectionLimits(int max, int maxPerClient) {
+        this(max, maxPerClient, MemoryGuard.NEVER);
+    }
+
+    /** @param memory {@code limits.maxMemoryPercent}, checked before a slot is taken */
+    public ConnectionLimits(int max, int maxPerClient, MemoryGuard memory) {
         this.max = max;
         this.maxPerClient = maxPerClient;
+        this.memory = memory;
+    }
+
+    public MemoryGuard memory() {
+        return memory;
     }
 
     /** Takes a slot for {@code client}, or says which limit refuses it (taking nothing). */

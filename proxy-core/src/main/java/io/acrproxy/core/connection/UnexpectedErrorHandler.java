@@ -11,12 +11,16 @@ import org.slf4j.LoggerFactory;
  * The last handler of a client connection until its relay starts: what the stages did not handle ends here. Expected
  * network errors (a reset, a broken pipe) close the connection quietly; anything else is logged once with its stack
  * trace and, if the request has not been answered yet, answered {@code 500 internal_error} (design §5) — never a
- * stack trace to the client.
+ * stack trace to the client. A buffer that could not be allocated is the proxy's shortage, not a bug: {@code 503
+ * resource_exhausted}.
  */
 public final class UnexpectedErrorHandler extends ChannelInboundHandlerAdapter {
     /** Its name in the pipeline. */
     public static final String NAME = "errors";
     private static final Logger LOG = LoggerFactory.getLogger(UnexpectedErrorHandler.class);
+
+    /** As the admission stage's refusals for want of resources say (design §5). */
+    private static final long RETRY_AFTER_SECONDS = 2;
 
     private final ClientConnection connection;
 
@@ -29,6 +33,19 @@ public final class UnexpectedErrorHandler extends ChannelInboundHandlerAdapter {
         if (ExpectedErrors.isExpected(cause)) {
             LOG.debug("connection {} ended: {}", connection.record(), cause.toString());
             ctx.close();
+            return;
+        }
+        if (cause instanceof OutOfMemoryError oom) {
+            // A buffer for this connection's bytes could not be had (direct memory used up): the proxy's shortage,
+            // answered as one (design §2.1), logged once a minute without a stack trace that says nothing more.
+            String why = "the proxy could not allocate memory for this connection (" + oom.getMessage() + "); retry shortly";
+            connection.events().shortages().refused("memory", () -> why);
+            if (connection.isAnswered()) {
+                ctx.close();
+            } else {
+                connection.refuse(Reason.RESOURCE_EXHAUSTED, "memory", Refusal.explained(Reason.RESOURCE_EXHAUSTED, 503, why)
+                        .withRetryAfter(RETRY_AFTER_SECONDS));
+            }
             return;
         }
         // The record names the client as people write addresses; Netty's channel text would say L:/127.0.0.1:3128.

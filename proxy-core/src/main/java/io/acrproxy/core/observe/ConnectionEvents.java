@@ -23,6 +23,7 @@ public final class ConnectionEvents {
     private final Clock clock;
     private final LongSupplier nanoClock;
     private final boolean logProbes;
+    private final ShortageWarnings shortages = new ShortageWarnings();
     /** Set when the drain's time is over and the remaining connections are being closed (design §8.5). */
     private volatile boolean closingForDrain;
 
@@ -54,6 +55,11 @@ public final class ConnectionEvents {
     /** Now, on the monotonic clock, for measuring durations. */
     public long nanoTime() {
         return nanoClock.getAsLong();
+    }
+
+    /** The once-a-minute warnings for connections refused for want of memory or file descriptors. */
+    public ShortageWarnings shortages() {
+        return shortages;
     }
 
     public ProxyMetrics metrics() {

@@ -347,8 +347,10 @@ public final class Relay {
                 other.config().setAutoRead(false); // what it still reads would only be dropped
                 // An abrupt end is passed on as one (design §8.2): after the bytes that arrived, a reset, as a direct
                 // connection would end; a FIN would make a cut stream look complete to a client that does not check
-                // TLS close_notify.
-                if (outcome == Outcome.EXPECTED_ERROR && ExpectedErrors.isAbrupt(cause)) {
+                // TLS close_notify. A failure of the proxy's own (a read buffer it could not allocate) cuts the stream
+                // just the same.
+                if (outcome == Outcome.UNEXPECTED_ERROR
+                        || outcome == Outcome.EXPECTED_ERROR && ExpectedErrors.isAbrupt(cause)) {
                     FlushThen.reset(other, idleNanos);
                 } else {
                     FlushThen.close(other, idleNanos);

@@ -74,9 +74,16 @@ public final class RelayStage {
                 events.metrics().tunnelRevoked();
                 LOG.info("revokeOnReload: closed the tunnel {} to {}: {}", connection.record(), target, result.reason());
             }
-            case UNEXPECTED_ERROR -> LOG.warn("tunnel {} to {} failed on its {} side after {} bytes up, {} down",
-                    connection.record(), target, result.side(), result.bytesUpstream(), result.bytesDownstream(),
-                    result.cause());
+            // Out of direct memory, many tunnels may fail at once: one line a minute, without the stack trace.
+            case UNEXPECTED_ERROR -> {
+                if (result.cause() instanceof OutOfMemoryError oom) {
+                    events.shortages().tunnelFailed("memory", () -> "tunnel " + connection.record() + " to " + target
+                            + " could not allocate a buffer on its " + result.side() + " side (" + oom.getMessage() + ")");
+                } else {
+                    LOG.warn("tunnel {} to {} failed on its {} side after {} bytes up, {} down", connection.record(),
+                            target, result.side(), result.bytesUpstream(), result.bytesDownstream(), result.cause());
+                }
+            }
             default -> { }
         }
         connection.record().end(end(result));

@@ -150,6 +150,9 @@ public final class ParentConnector {
                         who + " did not accept the connection within " + DurationText.of(timeout), 0, true);
                 case CONNECT_REFUSED -> new ParentFailure(parent, Reason.PARENT_UNREACHABLE,
                         who + " refused the connection", 0, true);
+                // The proxy's own shortage, not the parent's: the parent is not skipped, and no other is tried.
+                case RESOURCE_EXHAUSTED -> new ParentFailure(parent, Reason.RESOURCE_EXHAUSTED,
+                        failure.getMessage().replace(" to connect to ", " to connect to " + who + " at "), 0, false);
                 default -> new ParentFailure(parent, Reason.PARENT_UNREACHABLE, who + " is unreachable", 0, true);
             };
         }

@@ -83,7 +83,12 @@ public final class UpstreamConnector implements Connector {
                     connect.channel().close(); // the client went away meanwhile
                 }
             } else if (!promise.isDone()) {
-                attempt(bootstrap, addresses, index + 1, promise, ConnectFailure.of(address, f.cause()));
+                ConnectFailure failure = ConnectFailure.of(address, f.cause());
+                if (failure.reason() == Reason.RESOURCE_EXHAUSTED) {
+                    promise.tryFailure(failure); // the next address would need a descriptor too
+                } else {
+                    attempt(bootstrap, addresses, index + 1, promise, failure);
+                }
             }
         });
     }
@@ -104,6 +109,11 @@ public final class UpstreamConnector implements Connector {
 
         static ConnectFailure of(InetSocketAddress address, Throwable cause) {
             String target = IpAddresses.toText(address);
+            String outOfDescriptors = outOfDescriptors(cause);
+            if (outOfDescriptors != null) {
+                return new ConnectFailure(Reason.RESOURCE_EXHAUSTED, "the proxy is out of file descriptors ("
+                        + outOfDescriptors + ") to connect to " + target + "; retry shortly", cause);
+            }
             if (cause instanceof ConnectTimeoutException) {
                 return new ConnectFailure(Reason.CONNECT_TIMEOUT, "connecting to " + target + " timed out", cause);
             }
@@ -115,6 +125,21 @@ public final class UpstreamConnector implements Connector {
 
         public Reason reason() {
             return reason;
+        }
+
+        /**
+         * The kernel's words when the socket could not be made for want of a descriptor: {@code EMFILE} (this
+         * process's {@code ulimit -n}) or {@code ENFILE} (the whole system's), which Netty reports as the message of a
+         * native exception wrapped in a {@code ChannelException}; {@code null} for any other failure.
+         */
+        static String outOfDescriptors(Throwable cause) {
+            for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                String message = t.getMessage();
+                if (message != null && message.contains("Too many open files")) {
+                    return message.contains("in system") ? "Too many open files in system" : "Too many open files";
+                }
+            }
+            return null;
         }
     }
 }

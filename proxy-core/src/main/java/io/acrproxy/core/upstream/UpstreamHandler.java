@@ -1,6 +1,8 @@
 package io.acrproxy.core.upstream;
 
+import io.acrproxy.core.accept.AdmissionHandler;
 import io.acrproxy.core.connection.ClientConnection;
+import io.acrproxy.core.connection.Refusal;
 import io.acrproxy.core.decide.AllowedConnect;
 import io.acrproxy.core.dns.DnsFailures;
 import io.acrproxy.core.upstream.UpstreamConnector.ConnectFailure;
@@ -95,7 +97,9 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         Authority target = request.target();
         upstreams.parents().open(ctx.channel().eventLoop(), via.parents(), target).addListener(f -> {
             if (!f.isSuccess()) {
-                if (f.cause() instanceof ParentFailure failure) {
+                if (f.cause() instanceof ParentFailure failure && failure.reason() == Reason.RESOURCE_EXHAUSTED) {
+                    refuseOutOfDescriptors(failure.getMessage());
+                } else if (f.cause() instanceof ParentFailure failure) {
                     connection.refuse(failure.reason(), "parent " + failure.parent().name(), failure.refusal());
                 } else {
                     connection.refuse(Reason.PARENT_UNREACHABLE, "parents", "no parent proxy could be reached");
@@ -140,6 +144,10 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         upstreams.connector().connect(ctx.channel().eventLoop(), checked).addListener(f -> {
             if (!f.isSuccess()) {
                 ConnectFailure failure = f.cause() instanceof ConnectFailure cf ? cf : null;
+                if (failure != null && failure.reason() == Reason.RESOURCE_EXHAUSTED) {
+                    refuseOutOfDescriptors(failure.getMessage());
+                    return;
+                }
                 connection.refuse(failure != null ? failure.reason() : Reason.CONNECT_FAILED, "connecting to " + target,
                         failure != null ? failure.getMessage() : "could not connect to " + target);
                 return;
@@ -156,5 +164,16 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             LOG.debug("connected to {} for {} in {} ms", IpAddresses.toText(remote), target, nanos / 1_000_000);
             next.connected(ctx, request, upstream);
         });
+    }
+
+    /**
+     * The proxy has no descriptor left for the upstream socket (design §2.1): {@code 503} with {@code Retry-After},
+     * as when it is short of memory, and one warning a minute; the client connection itself is fine.
+     */
+    private void refuseOutOfDescriptors(String message) {
+        connection.refuse(Reason.RESOURCE_EXHAUSTED, "file descriptors",
+                Refusal.explained(Reason.RESOURCE_EXHAUSTED, 503, message).withRetryAfter(AdmissionHandler.RETRY_AFTER_SECONDS));
+        connection.events().shortages().refused("file descriptors", () -> message
+                + "; raise the open-file limit (ulimit -n, LimitNOFILE) or lower limits.maxConnections");
     }
 }

@@ -82,6 +82,28 @@ class AdmissionHandlerTest {
         assertThat(other.isOpen()).isTrue();
     }
 
+    /** Short of memory: 503 with Retry-After for every new client, before any slot is taken; then back to normal. */
+    @Test
+    void aProxyShortOfMemoryRefusesNewConnectionsWith503AndRecovers() {
+        java.util.concurrent.atomic.AtomicLong heap = new java.util.concurrent.atomic.AtomicLong(900);
+        ConnectionLimits guarded = new ConnectionLimits(2, 1, new MemoryGuard(85, heap::get, 1000, () -> 0, 1000));
+        ClientChannel ch = ClientChannel.from("10.0.0.7");
+        ch.start(new AdmissionHandler(new ClientConnection(ch, events.events), policies, guarded, clients), next);
+
+        assertThat(ch.written()).startsWith("HTTP/1.1 503 Proxy busy: the proxy is short of heap (90% in use after the "
+                + "last garbage collection, above limits.maxMemoryPercent 85%); retry shortly")
+                .contains("\r\nRetry-After: 2\r\n");
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(guarded.total()).as("no slot taken").isZero();
+        assertThat(events.denied("resource_exhausted")).isEqualTo(1);
+
+        heap.set(500);
+        ClientChannel later = ClientChannel.from("10.0.0.7");
+        RecordingNextStage after = new RecordingNextStage();
+        later.start(new AdmissionHandler(new ClientConnection(later, events.events), policies, guarded, clients), after);
+        assertThat(after.activated).isTrue();
+    }
+
     @Test
     void theRecordCarriesTheVersionOfThePolicyThatJudgedTheClient() {
         ClientChannel ch = ClientChannel.from("192.0.2.9");

@@ -178,6 +178,63 @@ class RelayIT {
         assertThat(rig.result().get(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.EXPECTED_ERROR);
     }
 
+    /**
+     * A failure of the proxy's own, such as a read buffer it could not allocate with direct memory used up, cuts the
+     * stream as a reset does: the client gets a reset, never a FIN that makes what arrived look complete (design §8.2).
+     */
+    @ParameterizedTest
+    @MethodSource("transports")
+    void aBufferThatCannotBeAllocatedEndsTheTunnelWithAReset(TestTransport transport) throws Exception {
+        rig = new LoopbackRig(transport, Origins.Echo::new, LONG_IDLE);
+        try (Socket client = rig.connectClient(0)) {
+            pingPong(client);
+            Relay relay = rig.relay();
+            relay.upstream().eventLoop().execute(() -> relay.upstream().pipeline()
+                    .fireExceptionCaught(new OutOfMemoryError("Cannot reserve 65536 bytes of direct buffer memory")));
+            assertThatThrownBy(() -> client.getInputStream().read()).as("a reset, never EOF")
+                    .isInstanceOf(java.net.SocketException.class).hasMessageContaining("reset");
+        }
+        RelayResult result = rig.result().get(10, TimeUnit.SECONDS);
+        assertThat(result.outcome()).isEqualTo(Outcome.UNEXPECTED_ERROR);
+        assertThat(result.cause()).isInstanceOf(OutOfMemoryError.class);
+    }
+
+    /**
+     * Both ends go at once: the upstream's FIN and the client's reset are waiting together when the event loop looks.
+     * Passing the FIN on (shutdown(SHUT_WR) of the client socket) then fails with ENOTCONN, which Netty reports as a
+     * {@code NotYetConnectedException}: the client is gone, which is an ordinary end, never an internal error with a
+     * stack trace in the log (found by the exhaustion tests, where thousands of tunnels closed at once).
+     */
+    @ParameterizedTest
+    @MethodSource("transports")
+    void aClientResetThatMeetsTheUpstreamsFinIsAnOrdinaryEnd(TestTransport transport) throws Exception {
+        Origins.Holder origin = new Origins.Holder();
+        rig = new LoopbackRig(transport, () -> origin, LONG_IDLE);
+        try (Socket client = rig.connectClient(0)) {
+            client.getOutputStream().write(new byte[16]);
+            client.getOutputStream().flush();
+            Relay relay = rig.relay();
+            io.netty.channel.Channel upstream = origin.channel.get(10, TimeUnit.SECONDS);
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            relay.client().eventLoop().execute(() -> { // the proxy's loop looks at nothing until both ends have gone
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            held.await();
+            upstream.close().syncUninterruptibly(); // FIN first, so that the loop sees it first
+            client.setSoLinger(true, 0);
+            client.close(); // then the reset
+            release.countDown();
+        }
+        RelayResult result = rig.result().get(10, TimeUnit.SECONDS);
+        assertThat(result.outcome()).as("%s", result).isNotEqualTo(Outcome.UNEXPECTED_ERROR);
+    }
+
     /** And the other way: a client that resets makes the proxy reset its upstream connection. */
     @ParameterizedTest
     @MethodSource("transports")

@@ -146,6 +146,28 @@ class UpstreamHandlerTest {
         assertThat(connected).isEmpty();
     }
 
+    /**
+     * Out of file descriptors for the upstream socket: the proxy's shortage, not the target's, so 503 with
+     * Retry-After and reason resource_exhausted instead of a 502 that blames the registry. Netty reports EMFILE as a
+     * ChannelException around the native error when it cannot make the socket.
+     */
+    @Test
+    void noDescriptorLeftForTheUpstreamSocketIs503ResourceExhausted() {
+        start("myreg.azurecr.io:443");
+        lookup.setSuccess(List.of(ip("20.1.2.3"), ip("20.1.2.4")));
+        InetSocketAddress address = new InetSocketAddress(ip("20.1.2.3"), 443);
+        connect.setFailure(UpstreamConnector.ConnectFailure.of(address, new io.netty.channel.ChannelException(
+                new java.io.IOException("newSocketStream(..) failed: Too many open files"))));
+
+        assertThat(ch.written()).startsWith("HTTP/1.1 503 Proxy busy: the proxy is out of file descriptors (Too many "
+                + "open files) to connect to 20.1.2.3:443; retry shortly").contains("\r\nRetry-After: 2\r\n");
+        assertThat(connection.record().reason()).isEqualTo(Reason.RESOURCE_EXHAUSTED);
+        assertThat(connected).isEmpty();
+        assertThat(UpstreamConnector.ConnectFailure.outOfDescriptors(new java.io.IOException(
+                "accept(..) failed: Too many open files in system"))).isEqualTo("Too many open files in system");
+        assertThat(UpstreamConnector.ConnectFailure.outOfDescriptors(new ConnectException("Connection refused"))).isNull();
+    }
+
     @Test
     void anUpstreamThatConnectsAfterTheClientLeftIsClosed() {
         start("myreg.azurecr.io:443");

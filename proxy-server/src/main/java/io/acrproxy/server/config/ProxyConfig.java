@@ -272,9 +272,14 @@ public record ProxyConfig(
         }
     }
 
-    /** {@code limits:}. */
-    public record Limits(int maxConnections, int maxConnectionsPerClient, int maxHeaderBytes) {
-        public static final Limits DEFAULTS = new Limits(20000, 1000, 16384);
+    /**
+     * {@code limits:}.
+     *
+     * @param maxMemoryPercent new connections are refused while the heap after the last collection, or the direct
+     *                         memory in use, is above this share of its maximum; 100 turns the check off
+     */
+    public record Limits(int maxConnections, int maxConnectionsPerClient, int maxHeaderBytes, int maxMemoryPercent) {
+        public static final Limits DEFAULTS = new Limits(20000, 1000, 16384, 85);
     }
 
     /**

@@ -211,7 +211,8 @@ final class ServerSections {
         return new ProxyConfig.Limits(
                 checks.positive(raw.maxConnections(), at.key("maxConnections"), d.maxConnections()),
                 checks.positive(raw.maxConnectionsPerClient(), at.key("maxConnectionsPerClient"), d.maxConnectionsPerClient()),
-                checks.positive(raw.maxHeaderBytes(), at.key("maxHeaderBytes"), d.maxHeaderBytes()));
+                checks.positive(raw.maxHeaderBytes(), at.key("maxHeaderBytes"), d.maxHeaderBytes()),
+                checks.between(raw.maxMemoryPercent(), at.key("maxMemoryPercent"), d.maxMemoryPercent(), 1, 100));
     }
 
     ProxyConfig.Relay relay(WireConfig.Relay raw, KeyPath at) {

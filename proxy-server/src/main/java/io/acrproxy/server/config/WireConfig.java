@@ -97,7 +97,7 @@ record WireConfig(
     record User(String name, String passwordHash) {
     }
 
-    record Limits(Integer maxConnections, Integer maxConnectionsPerClient, Integer maxHeaderBytes) {
+    record Limits(Integer maxConnections, Integer maxConnectionsPerClient, Integer maxHeaderBytes, Integer maxMemoryPercent) {
     }
 
     record Timeouts(String requestHeader, String upstreamConnect, String idle, String drain, String parentRetry) {

@@ -48,7 +48,7 @@ class ConfigDefaultsTest {
                 "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7").map(Cidr::parse).toList());
         assertThat(c.auth()).isEqualTo(new ProxyConfig.Auth("acr-egress-proxy", List.of()));
         assertThat(c.auth().enabled()).isFalse();
-        assertThat(c.limits()).isEqualTo(new ProxyConfig.Limits(20000, 1000, 16384));
+        assertThat(c.limits()).isEqualTo(new ProxyConfig.Limits(20000, 1000, 16384, 85));
         assertThat(c.relay()).isEqualTo(new ProxyConfig.Relay(true, 1 << 20, 1024));
         assertThat(c.timeouts()).isEqualTo(new ProxyConfig.Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(10),
                 Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(30)));
@@ -85,8 +85,9 @@ class ConfigDefaultsTest {
                         new ProxyConfig.Destinations(true, List.of(), false)),
                 partial("resolver: {timeout: 2s}", ProxyConfig::resolver, new ProxyConfig.Resolver(Map.of(), Duration.ofSeconds(2))),
                 partial("auth: {realm: corp}", ProxyConfig::auth, new ProxyConfig.Auth("corp", List.of())),
-                partial("limits: {maxConnections: 5}", ProxyConfig::limits, new ProxyConfig.Limits(5, 1000, 16384)),
-                partial("limits: {maxHeaderBytes: 8192}", ProxyConfig::limits, new ProxyConfig.Limits(20000, 1000, 8192)),
+                partial("limits: {maxConnections: 5}", ProxyConfig::limits, new ProxyConfig.Limits(5, 1000, 16384, 85)),
+                partial("limits: {maxHeaderBytes: 8192}", ProxyConfig::limits, new ProxyConfig.Limits(20000, 1000, 8192, 85)),
+                partial("limits: {maxMemoryPercent: 100}", ProxyConfig::limits, new ProxyConfig.Limits(20000, 1000, 16384, 100)),
                 partial("relay: {splice: false}", ProxyConfig::relay, new ProxyConfig.Relay(false, 1 << 20, 1024)),
                 partial("relay: {spliceAfterBytes: 65536}", ProxyConfig::relay, new ProxyConfig.Relay(true, 65536, 1024)),
                 partial("relay: {maxSplicePipes: 0}", ProxyConfig::relay, new ProxyConfig.Relay(true, 1 << 20, 0)),

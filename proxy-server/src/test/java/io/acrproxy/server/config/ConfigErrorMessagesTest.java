@@ -126,6 +126,8 @@ class ConfigErrorMessagesTest {
             sni: {maxClientHelloBytes: 10}        | sni.maxClientHelloBytes: 10 is out of range (expected: an integer from 64 to 16777216)
             sni: {maxClientHelloBytes: 20000000}  | sni.maxClientHelloBytes: 20000000 is out of range (expected: an integer from 64 to 16777216)
             relay: {maxSplicePipes: -1}           | relay.maxSplicePipes: -1 is negative (expected: an integer of 0 or more)
+            limits: {maxMemoryPercent: 0}         | limits.maxMemoryPercent: 0 is out of range (expected: an integer from 1 to 100)
+            limits: {maxMemoryPercent: 101}       | limits.maxMemoryPercent: 101 is out of range (expected: an integer from 1 to 100)
             sni: {inspectTimeout: 10}    | sni.inspectTimeout: "10" is not a duration (expected: a whole number and a unit: ms, s, m or h, e.g. 10s)
             sni: {inspectTimeout: 1.5s}  | sni.inspectTimeout: "1.5s" is not a duration (expected: a whole number and a unit: ms, s, m or h, e.g. 10s)
             sni: {inspectTimeout: 10 s}  | sni.inspectTimeout: "10 s" is not a duration (expected: a whole number and a unit: ms, s, m or h, e.g. 10s)

@@ -20,7 +20,15 @@ final class RawProxyClient implements AutoCloseable {
 
     /** From a given loopback source address, standing for a distinct client host. */
     RawProxyClient(InetSocketAddress proxy, java.net.InetAddress from) throws IOException {
+        this(proxy, from, 0);
+    }
+
+    /** With a receive buffer of {@code receiveBuffer} bytes (0: the system's), for a reader slower than its sender. */
+    RawProxyClient(InetSocketAddress proxy, java.net.InetAddress from, int receiveBuffer) throws IOException {
         socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer); // before connect, so that the window is small from the start
+        }
         if (from != null) {
             socket.bind(new InetSocketAddress(from, 0));
         }
@@ -51,6 +59,11 @@ final class RawProxyClient implements AutoCloseable {
     /** Reads one response from any stream, e.g. an HTTP exchange inside a TLS tunnel. */
     static Response readResponse(InputStream in) throws IOException {
         return readResponse(in, true);
+    }
+
+    /** Reads one response head from any stream and leaves its body in the stream. */
+    static Response readHeadOnly(InputStream in) throws IOException {
+        return readResponse(in, false);
     }
 
     private static Response readResponse(InputStream in, boolean withBody) throws IOException {
