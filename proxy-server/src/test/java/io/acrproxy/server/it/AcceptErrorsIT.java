@@ -49,8 +49,8 @@ class AcceptErrorsIT {
         InetSocketAddress proxyAddress = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port);
         List<Socket> held = new ArrayList<>();
         try (JarProcess proxy = JarProcess.run(config)) {
-            long open = openFiles(proxy.pid());
-            prlimitNofile(proxy.pid(), open + 5);
+            long open = OpenFiles.count(proxy.pid());
+            OpenFiles.setLimit(proxy.pid(), open + 5);
             for (int i = 0; i < 20; i++) { // the first few are accepted and hold a descriptor; the rest wait in the backlog
                 Socket s = new Socket();
                 s.connect(proxyAddress, 5000);
@@ -70,7 +70,7 @@ class AcceptErrorsIT {
             assertThat(proxy.stderr).noneMatch(l -> l.contains("reached at the tail of the pipeline"));
 
             // Descriptors come back: the proxy serves again without a restart.
-            prlimitNofile(proxy.pid(), 20_000);
+            OpenFiles.setLimit(proxy.pid(), 20_000);
             closeAll(held);
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 try (RawProxyClient client = new RawProxyClient(proxyAddress)) {
@@ -82,20 +82,6 @@ class AcceptErrorsIT {
         } finally {
             closeAll(held);
         }
-    }
-
-    private static long openFiles(long pid) throws IOException {
-        try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-            return fds.count();
-        }
-    }
-
-    /** Sets the soft open-file limit of a running process (util-linux prlimit; lowering needs no privilege). */
-    private static void prlimitNofile(long pid, long soft) throws Exception {
-        Process p = new ProcessBuilder("prlimit", "--pid", Long.toString(pid), "--nofile=" + soft + ":")
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as("prlimit: %s", out).isZero();
     }
 
     private static double acceptErrors(int adminPort) throws Exception {

@@ -180,7 +180,7 @@ class ResourceExhaustionIT {
                 // Both ends close, so the tunnels end (a client's FIN alone leaves each half-open toward the sink).
                 closeAll(held);
                 closeAll(sink.accepted);
-                await().atMost(Duration.ofSeconds(30)).until(() -> openFiles(jar.pid()) < 200);
+                await().atMost(Duration.ofSeconds(30)).until(() -> OpenFiles.count(jar.pid()) < 200);
                 awaitServedAgain(sink.port());
                 assertThat(jar.stderrLinesContaining(SHORTAGE_LOG)).isEqualTo(1);
                 assertThat(jar.stderr).noneMatch(l -> l.contains("OutOfMemoryError") || l.contains("LEAK:"));
@@ -203,8 +203,8 @@ class ResourceExhaustionIT {
             held.add(first.socket);
             SSLSocket tunnel = TlsTunnels.open(first, HOST, origin.port());
 
-            long open = openFiles(jar.pid());
-            prlimitNofile(jar.pid(), open + 1); // room to accept one client, none for its upstream socket
+            long open = OpenFiles.count(jar.pid());
+            OpenFiles.setLimit(jar.pid(), open + 1); // room to accept one client, none for its upstream socket
             RawProxyClient second = rawClient(0);
             held.add(second.socket);
             RawProxyClient.Response answer = second.send("CONNECT " + HOST + ":" + origin.port() + " HTTP/1.1\r\n\r\n")
@@ -214,7 +214,7 @@ class ResourceExhaustionIT {
                     + "files) to connect to 127.0.0.96:" + origin.port() + "; retry shortly");
             assertThat(answer.header("Retry-After")).isEqualTo("2");
             closeAll(List.of(second.socket));
-            await().atMost(Duration.ofSeconds(5)).until(() -> openFiles(jar.pid()) <= open);
+            await().atMost(Duration.ofSeconds(5)).until(() -> OpenFiles.count(jar.pid()) <= open);
 
             // The open tunnel: 8 MiB down, past spliceAfterBytes, with no descriptor for a pipe.
             tunnel.getOutputStream().write(("GET /blobs/" + blob + " HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")
@@ -222,7 +222,7 @@ class ResourceExhaustionIT {
             tunnel.getOutputStream().flush();
             assertThat(readBody(tunnel.getInputStream(), blob)).isEqualTo(TlsOrigin.sha256(TlsOrigin.blob(blob)));
 
-            prlimitNofile(jar.pid(), 20_000);
+            OpenFiles.setLimit(jar.pid(), 20_000);
             awaitServedAgain();
             assertThat(deniedByReason("resource_exhausted")).isEqualTo(1);
             assertThat(jar.stderrLinesContaining(SHORTAGE_LOG)).isEqualTo(1);
@@ -328,20 +328,6 @@ class ResourceExhaustionIT {
         byte[] hello = new byte[out.remaining()];
         out.get(hello);
         return hello;
-    }
-
-    private static long openFiles(long pid) throws IOException {
-        try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-            return fds.count();
-        }
-    }
-
-    /** Sets the soft open-file limit of a running process (util-linux prlimit; lowering needs no privilege). */
-    private static void prlimitNofile(long pid, long soft) throws Exception {
-        Process p = new ProcessBuilder("prlimit", "--pid", Long.toString(pid), "--nofile=" + soft + ":")
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as("prlimit: %s", out).isZero();
     }
 
     private static void closeAll(List<Socket> sockets) {
