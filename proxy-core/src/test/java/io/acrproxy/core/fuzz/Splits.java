@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Random;
 
 /** How the fuzz targets cut their input into reads: the properties say the verdict must not depend on it. */
-final class Splits {
+public final class Splits {
     private Splits() {
     }
 
     /** Segments of 1 to {@code maxSegment} bytes; the whole input as one segment when it is empty. */
-    static List<byte[]> random(byte[] input, Random random, int maxSegment) {
+    public static List<byte[]> random(byte[] input, Random random, int maxSegment) {
         List<byte[]> chunks = new ArrayList<>();
         for (int at = 0; at < input.length; ) {
             int next = Math.min(input.length, at + 1 + random.nextInt(maxSegment));
@@ -26,7 +26,7 @@ final class Splits {
     }
 
     /** The input cut at {@code cuts} (ascending; cuts outside the input or not past the previous one are skipped). */
-    static List<byte[]> at(byte[] input, List<Integer> cuts) {
+    public static List<byte[]> at(byte[] input, List<Integer> cuts) {
         List<byte[]> chunks = new ArrayList<>();
         int from = 0;
         for (int cut : cuts) {
@@ -40,7 +40,7 @@ final class Splits {
     }
 
     /** The segments put back together. */
-    static byte[] concat(List<byte[]> chunks) {
+    public static byte[] concat(List<byte[]> chunks) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         chunks.forEach(out::writeBytes);
         return out.toByteArray();
