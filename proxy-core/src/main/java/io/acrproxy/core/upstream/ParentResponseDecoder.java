@@ -61,6 +61,10 @@ final class ParentResponseDecoder extends ByteToMessageDecoder {
                     fail(in, out, "its answer does not start with an HTTP/1.x status line");
                     return;
                 }
+                if (!isReasonPhrase(line)) {
+                    fail(in, out, "its answer's status line has a control character");
+                    return;
+                }
                 state = State.HEADERS;
             } else if (line.isEmpty()) {
                 if (status < 200) {
@@ -93,6 +97,21 @@ final class ParentResponseDecoder extends ByteToMessageDecoder {
         status = Integer.parseInt(line.substring(9, 12));
         reason = line.length() > 13 ? line.substring(13).strip() : "";
         return status >= 100;
+    }
+
+    /**
+     * RFC 9112 §4: {@code reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )}. A bare CR, a NUL or another control
+     * character is refused rather than carried into the answer the client gets (RFC 9112 §2.2 lets a recipient
+     * treat a bare CR as invalid).
+     */
+    private static boolean isReasonPhrase(String line) {
+        for (int i = 12; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c != '\t' && (c < 0x20 || c == 0x7f)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void fail(ByteBuf in, List<Object> out, String message) {

@@ -23,7 +23,8 @@ import java.util.Random;
  *   <li>The verdict (a final status and reason phrase, a refusal of the answer as malformed or too large, or still
  *       waiting) is the same whether the bytes arrive in one piece, cut at every line end, in segments of up to 1500
  *       bytes, or of 1 to 8 bytes; and it is what a plain reading of the documented rules over the whole input gives
- *       (an HTTP/1.0 or 1.1 status line, interim 1xx heads skipped, header lines with a name and a colon, lines of at
+ *       (an HTTP/1.0 or 1.1 status line whose reason phrase has no control character, interim 1xx heads skipped,
+ *       header lines with a name and a colon, lines of at
  *       most 8 KiB and heads of at most 16 KiB, LF or CRLF line ends).</li>
  *   <li>One message at most, and never a second verdict for bytes behind the first.</li>
  *   <li>After a 2xx, the bytes behind the head are the tunnel's: all of them, unchanged, once the decoder leaves.</li>
@@ -127,8 +128,11 @@ class ParentResponseDecoderFuzzTest {
             String line = text.substring(at, eol > at && text.charAt(eol - 1) == '\r' ? eol - 1 : eol);
             at = eol + 1;
             if (statusLine) {
-                if (!line.matches("HTTP/1\\.[01] [0-9]{3}( .*)?") || Integer.parseInt(line.substring(9, 12)) < 100) {
+                if (!line.matches("(?s)HTTP/1\\.[01] [0-9]{3}( .*)?") || Integer.parseInt(line.substring(9, 12)) < 100) {
                     return malformed("its answer does not start with an HTTP/1.x status line");
+                }
+                if (!line.substring(12).matches("[\\t\\x20-\\x7e\\x80-\\xff]*")) {
+                    return malformed("its answer's status line has a control character");
                 }
                 status = Integer.parseInt(line.substring(9, 12));
                 reason = line.length() > 13 ? line.substring(13).strip() : "";

@@ -57,7 +57,8 @@ class ParentResponseDecoderTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"SSH-2.0-OpenSSH_9.2\r\n\r\n", "HTTP/2 200\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n",
-            "HTTP/1.1 200 OK\r\n folded\r\n\r\n", "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n"})
+            "HTTP/1.1 200 OK\r\n folded\r\n\r\n", "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+            "HTTP/1.1 200 Connection\restablished\r\n\r\n", "HTTP/1.1 200 OK\u0000\r\n\r\n"})
     void anythingElseIsMalformed(String answer) {
         ch.writeInbound(ascii(answer));
 
