@@ -23,8 +23,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * File-descriptor exhaustion (design §2.1, issue: "accept errors are logged once per interval and do not spin a
- * core"). The proxy runs in a process of its own whose open-file limit is lowered with {@code prlimit} once it
+ * File-descriptor exhaustion (design §2.1: accept errors are logged once per interval and do not spin a
+ * core). The proxy runs in a process of its own whose open-file limit is lowered with {@code prlimit} once it
  * is up, so that accepting the next client fails with EMFILE while the kernel keeps completing handshakes into
  * the backlog. A naive accept loop would then retry at full speed: the listening socket stays readable.
  */

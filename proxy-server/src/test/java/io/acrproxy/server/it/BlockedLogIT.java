@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A log reader that stops reading must not stall the proxy (issue 17, part 3): with the jar's standard output — the
+ * A log reader that stops reading must not stall the proxy (docs/reliability.md §3): with the jar's standard output — the
  * access log — never read, the pipe fills after 64 KiB and the access log's writer blocks; the event loops go on
  * answering every request, once the access log's queue (16,384 lines) is full lines are dropped and counted, and
  * SIGTERM still ends the process (its last log flush is bounded).

@@ -115,7 +115,7 @@ class RunCommandIT {
     }
 
     /**
-     * SIGHUP during the drain, and SIGTERM right behind a SIGHUP (issue 17, part 3): the first is ignored, the second
+     * SIGHUP during the drain, and SIGTERM right behind a SIGHUP (docs/reliability.md §3): the first is ignored, the second
      * may reload or not, but nothing fails, the drain goes on, and the process exits with 143 once the last connection
      * ends.
      */

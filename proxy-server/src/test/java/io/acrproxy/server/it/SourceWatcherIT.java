@@ -96,7 +96,7 @@ class SourceWatcherIT {
     }
 
     /**
-     * A reload storm (issue 17): the config file rewritten 100 times a second for 10 s, every version valid and each
+     * A reload storm (docs/reliability.md §3): the config file rewritten 100 times a second for 10 s, every version valid and each
      * unrelated to an open tunnel. The quiet period folds the storm into a few reloads, the proxy does not spend a core
      * on it, the tunnel keeps flowing, and the last version is in force soon after the storm.
      */
