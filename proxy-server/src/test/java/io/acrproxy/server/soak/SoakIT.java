@@ -65,10 +65,11 @@ class SoakIT {
         SoakReport report = new SoakReport("Soak, " + duration.toString().substring(2).toLowerCase(Locale.ROOT));
 
         SoakTls tls = SoakTls.create(dir, SoakHosts.DATA, SoakHosts.IDLE, SoakHosts.REVOCABLE, SoakHosts.DNS_OK);
-        try (SoakOrigin data = new SoakOrigin(SoakHosts.DATA_ADDRESS, tls.server);
-             SoakOrigin idleOrigin = new SoakOrigin(SoakHosts.IDLE_ADDRESS, tls.server);
-             SoakOrigin revocableOrigin = new SoakOrigin(SoakHosts.REVOCABLE_ADDRESS, tls.server);
-             SoakOrigin dnsOrigin = new SoakOrigin(SoakHosts.DNS_OK_ADDRESS, tls.server);
+        java.util.Set<Integer> ports = new java.util.HashSet<>();
+        try (SoakOrigin data = origin(SoakHosts.DATA_ADDRESS, tls, ports);
+             SoakOrigin idleOrigin = origin(SoakHosts.IDLE_ADDRESS, tls, ports);
+             SoakOrigin revocableOrigin = origin(SoakHosts.REVOCABLE_ADDRESS, tls, ports);
+             SoakOrigin dnsOrigin = origin(SoakHosts.DNS_OK_ADDRESS, tls, ports);
              SoakDns dns = new SoakDns(SoakHosts.DNS_SERVER_ADDRESS,
                      Map.of(SoakHosts.DNS_OK, InetAddress.getByName(SoakHosts.DNS_OK_ADDRESS).getAddress()))) {
             SoakHosts hosts = new SoakHosts(data.port(), idleOrigin.port(), revocableOrigin.port(), dnsOrigin.port());
@@ -267,6 +268,20 @@ class SoakIT {
             }
             return m.sum("acrproxy_connections_active") == 0 && m.sum("acrproxy_tunnels_active") == 0 && open == 0;
         });
+    }
+
+    /**
+     * An origin on an ephemeral port no other origin has: the config lists the four ports once each, and origins on
+     * distinct addresses may well be given the same port.
+     */
+    private static SoakOrigin origin(String address, SoakTls tls, java.util.Set<Integer> taken) throws java.io.IOException {
+        while (true) {
+            SoakOrigin o = new SoakOrigin(address, tls.server);
+            if (taken.add(o.port())) {
+                return o;
+            }
+            o.close();
+        }
     }
 
     private static Kind pick() {
