@@ -28,8 +28,6 @@ final class AccessLogCheck {
     final List<String> problems = new ArrayList<>();
     long problemCount;
     long matched;
-    /** Tunnels that ended cleanly for the client (both FINs, every byte) whose line says another end than completed. */
-    final Map<String, Long> cleanButNotCompleted = new TreeMap<>();
 
     AccessLogCheck(List<String> stdout, Instant windowStart) {
         ObjectMapper json = new ObjectMapper();
@@ -77,7 +75,8 @@ final class AccessLogCheck {
                         + l.up() + "/" + l.down());
             }
             if (c.outcome() == Outcome.OK && c.tls() && !l.end().equals("completed")) {
-                cleanButNotCompleted.merge(c.kind() + " -> " + l.end(), 1L, Long::sum);
+                problem(describe(c) + " ended in order for the client (close_notify and FIN both ways), but the access log "
+                        + "says end " + l.end());
             }
             if ((c.outcome() == Outcome.REVOKED) != l.decision().equals("revoked")) {
                 problem(describe(c) + " is " + c.outcome() + " for the client, but the access log says decision " + l.decision());

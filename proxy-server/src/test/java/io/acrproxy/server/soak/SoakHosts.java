@@ -10,9 +10,9 @@ record SoakHosts(int dataPort, int idlePort, int revocablePort, int dnsPort) {
     static final String REVOCABLE = "revocable.soak.test";
     /** The soak name server answers this one with the address of a fourth origin. */
     static final String DNS_OK = "ok.dns.soak.test";
-    static final String DATA_ADDRESS = "127.0.0.71";
-    static final String IDLE_ADDRESS = "127.0.0.72";
-    static final String REVOCABLE_ADDRESS = "127.0.0.73";
-    static final String DNS_OK_ADDRESS = "127.0.0.74";
-    static final String DNS_SERVER_ADDRESS = "127.0.0.75";
+    static final String DATA_ADDRESS = "127.0.0.101";
+    static final String IDLE_ADDRESS = "127.0.0.102";
+    static final String REVOCABLE_ADDRESS = "127.0.0.103";
+    static final String DNS_OK_ADDRESS = "127.0.0.104";
+    static final String DNS_SERVER_ADDRESS = "127.0.0.105";
 }

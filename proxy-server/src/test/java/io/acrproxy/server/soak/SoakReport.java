@@ -95,12 +95,6 @@ final class SoakReport {
         }
         md.append("\n## Access log: each connection's line, by kind and outcome\n\n| client kind, outcome -> decision/reason/end | lines |\n|---|---:|\n");
         log.endsByKind.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
-        if (!log.cleanButNotCompleted.isEmpty()) {
-            md.append("\nFinding (reported, not a rule of the soak): tunnels that ended cleanly for the client (every byte, "
-                    + "TLS close_notify and a FIN both ways) whose access-log `end` is not `completed`:\n\n"
-                    + "| kind -> end | tunnels |\n|---|---:|\n");
-            log.cleanButNotCompleted.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
-        }
         if (!log.problems.isEmpty()) {
             md.append("\nAccess-log problems (first 30 of ").append(log.problemCount).append("):\n\n");
             log.problems.forEach(p -> md.append("- ").append(p).append('\n'));
