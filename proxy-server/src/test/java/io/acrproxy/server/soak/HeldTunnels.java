@@ -76,13 +76,16 @@ final class HeldTunnels {
         }
     }
 
-    /** Closes {@code n} of them, picked at random, each after a PING that proves it still works. */
+    /**
+     * Closes the {@code n} oldest, each after a PING that proves it still works. Oldest first, so that no tunnel is
+     * held idle up to the proxy's idle timeout ({@code timeouts.idle}, 10 minutes), which would rightly close it: a
+     * 30-minute run that picked at random lost 53 of its 39,500 idle tunnels that way.
+     */
     void recycle(int n) {
         List<Held> picked = new ArrayList<>();
         synchronized (open) {
-            Collections.shuffle(open);
             for (int i = 0; i < n && !open.isEmpty(); i++) {
-                picked.add(open.remove(open.size() - 1));
+                picked.add(open.remove(0));
             }
         }
         picked.forEach(this::closeInOrder);

@@ -125,7 +125,7 @@ class SoakIT {
                     scheduler.scheduleWithFixedDelay(guard(background, reloader::tick), RELOAD_EVERY.toMillis(),
                             RELOAD_EVERY.toMillis(), TimeUnit.MILLISECONDS);
                     scheduler.schedule(guard(background, () -> warmRssKib.set(probe.rssKib())), warmUp.toMillis(), TimeUnit.MILLISECONDS);
-                    // The idle tunnels: opened, then every 5 s a twentieth of them closed (each after a PING) and reopened.
+                    // The idle tunnels: opened, then every 5 s the oldest twentieth closed (each after a PING) and reopened.
                     Future<?> idleLoop = workers.submit(guard(background, () -> {
                         idle.open(idleTunnels);
                         while (System.nanoTime() < deadline) {

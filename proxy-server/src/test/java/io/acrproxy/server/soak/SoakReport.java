@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The soak's verdict and its evidence: the pass/fail rules with what was observed, the outcomes per workload kind,
@@ -128,9 +127,5 @@ final class SoakReport {
 
     static String bytes(long n) {
         return String.format(Locale.ROOT, "%,d B (%.1f GiB)", n, n / (1024.0 * 1024 * 1024));
-    }
-
-    static String summary(Map<String, Long> m) {
-        return m.toString();
     }
 }
