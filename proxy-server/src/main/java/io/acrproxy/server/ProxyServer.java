@@ -142,13 +142,20 @@ public final class ProxyServer implements AutoCloseable {
         return new ProxyProtocolSettings(trusted.build(), config.timeouts().requestHeader());
     }
 
+    /** The machine's name servers, or those {@code resolver.servers} names instead. */
+    private static HostResolver systemOrConfiguredDns(Transport transport, ProxyConfig.Resolver settings) {
+        return settings.servers().isEmpty()
+                ? new NettyHostResolver(transport, settings.timeout())
+                : NettyHostResolver.withNameServers(transport, settings.timeout(), settings.servers());
+    }
+
     public static ProxyServer start(ProxyConfig config, InetSocketAddress bind, PolicySpec spec, HostResolver resolverOverride,
                                     MeterRegistry registry) throws InterruptedException, java.net.BindException {
         Transport transport = Transport.select(config.transport());
         boolean perLoop = transport.reusePortOption() != null && Boolean.parseBoolean(System.getProperty(REUSE_PORT_PROPERTY, "true"));
         EventLoopGroup acceptor = perLoop ? null : transport.newGroup(1);
         EventLoopGroup workers = transport.newGroup(0);
-        HostResolver dns = resolverOverride != null ? resolverOverride : new NettyHostResolver(transport, config.resolver().timeout());
+        HostResolver dns = resolverOverride != null ? resolverOverride : systemOrConfiguredDns(transport, config.resolver());
         HostResolver resolver = new StaticHostResolver(config.resolver().hosts(), dns);
         ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
         // PBKDF2 costs ~100 ms of CPU per verification by design: one thread of its own, never an event loop.

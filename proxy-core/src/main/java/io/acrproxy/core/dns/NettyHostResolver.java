@@ -39,6 +39,16 @@ public final class NettyHostResolver implements HostResolver {
     }
 
     /**
+     * The machine's hosts file first, then these name servers (in order) instead of those of {@code /etc/resolv.conf}:
+     * a configuration that names its own DNS servers, such as a sidecar resolver.
+     */
+    public static NettyHostResolver withNameServers(Transport transport, Duration timeout, List<InetSocketAddress> nameServers) {
+        return new NettyHostResolver(transport, timeout,
+                new SequentialDnsServerAddressStreamProvider(nameServers.toArray(InetSocketAddress[]::new)),
+                HostsFileEntriesResolver.DEFAULT);
+    }
+
+    /**
      * Only these name servers, without the machine's hosts file: what tests point at loopback servers they run. A
      * hosts file that happens to name the test's host would otherwise answer first and decide the test.
      */

@@ -71,10 +71,13 @@ public final class ClientHelloStage implements UpstreamHandler.Connected {
             connection.tunnelStarted();
             upstream.closeFuture().addListener(closeClientWithUpstream);
             client.closeFuture().addListener(f -> {
-                if (upstream.isOpen()) { // the relay has usually closed it; each close() call costs an exception
-                    upstream.close();
-                }
+                // Once relaying, the relay owns both channels and closes the upstream itself. Closing it here would
+                // come first (close-future listeners run inside close(), before either channel's inactive event), so
+                // the relay would take a client's orderly end for the upstream closing on it.
                 if (!relayStarted) {
+                    if (upstream.isOpen()) { // each close() call of a closed channel costs an exception
+                        upstream.close();
+                    }
                     connection.events().closed(connection.record());
                 }
             });

@@ -12,6 +12,7 @@ import io.acrproxy.policy.net.IpAddresses;
 import io.acrproxy.policy.route.ParentProxy;
 import io.acrproxy.policy.route.Routes;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -220,16 +221,23 @@ public record ProxyConfig(
     /**
      * {@code resolver:}.
      *
-     * @param hosts normalised host name to its addresses, in config order; consulted before DNS
+     * @param hosts   normalised host name to its addresses, in config order; consulted before DNS
+     * @param servers the name servers to ask, in order, instead of the machine's ({@code /etc/resolv.conf});
+     *                empty for the machine's
      */
-    public record Resolver(Map<String, List<InetAddress>> hosts, Duration timeout) {
-        public static final Resolver DEFAULTS = new Resolver(Map.of(), Duration.ofSeconds(5));
+    public record Resolver(Map<String, List<InetAddress>> hosts, Duration timeout, List<InetSocketAddress> servers) {
+        public static final Resolver DEFAULTS = new Resolver(Map.of(), Duration.ofSeconds(5), List.of());
 
         public Resolver {
             Map<String, List<InetAddress>> copy = new LinkedHashMap<>();
             hosts.forEach((name, addresses) -> copy.put(name, List.copyOf(addresses)));
             hosts = Collections.unmodifiableMap(copy);
             Objects.requireNonNull(timeout, "timeout");
+            servers = List.copyOf(servers);
+        }
+
+        public Resolver(Map<String, List<InetAddress>> hosts, Duration timeout) {
+            this(hosts, timeout, List.of());
         }
     }
 

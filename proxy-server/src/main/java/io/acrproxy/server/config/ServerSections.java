@@ -7,6 +7,7 @@ import io.acrproxy.policy.host.InvalidHostException;
 import io.acrproxy.policy.net.Cidr;
 import io.acrproxy.policy.net.IpAddresses;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -149,7 +150,43 @@ final class ServerSections {
                 }
             });
         }
-        return new ProxyConfig.Resolver(hosts, checks.value(raw.timeout(), at.key("timeout"), d.timeout(), Durations::parse));
+        List<InetSocketAddress> servers = raw.servers() == null ? d.servers()
+                : checks.each(raw.servers(), at.key("servers"), ServerSections::nameServer);
+        return new ProxyConfig.Resolver(hosts, checks.value(raw.timeout(), at.key("timeout"), d.timeout(), Durations::parse),
+                servers);
+    }
+
+    /**
+     * A name server as {@code address:port}, IPv6 in brackets: an address, not a name, because the resolver cannot
+     * look up its own name server; and an explicit port, so that a test's or a sidecar's port is never guessed.
+     */
+    static InetSocketAddress nameServer(String text) {
+        String expected = " (expected: address:port such as 10.0.0.10:53 or [fd00::53]:53)";
+        int colon = text.lastIndexOf(':');
+        String address = colon < 0 ? text : text.substring(0, colon);
+        if (colon < 0 || address.isEmpty()) {
+            throw new IllegalArgumentException(HostName.quote(text) + " has no port" + expected);
+        }
+        if (address.startsWith("[") && address.endsWith("]")) {
+            address = address.substring(1, address.length() - 1);
+            if (!address.contains(":")) {
+                throw new IllegalArgumentException(HostName.quote(text) + " has an IPv4 address in brackets" + expected);
+            }
+        } else if (address.contains(":")) {
+            throw new IllegalArgumentException(HostName.quote(text) + " has an IPv6 address without brackets" + expected);
+        }
+        InetAddress ip;
+        try {
+            ip = IpAddresses.parse(address);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(HostName.quote(text) + " does not start with an IP address" + expected, e);
+        }
+        String portText = text.substring(colon + 1);
+        int port = portText.matches("[0-9]{1,5}") ? Integer.parseInt(portText) : -1;
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException(HostName.quote(text) + " has no port from 1 to 65535" + expected);
+        }
+        return new InetSocketAddress(ip, port);
     }
 
     private static String hostName(String text) {

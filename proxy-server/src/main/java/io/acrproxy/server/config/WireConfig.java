@@ -85,7 +85,7 @@ record WireConfig(
     }
 
     /** Each {@code hosts} value is one address or a list of addresses. */
-    record Resolver(Map<String, JsonNode> hosts, String timeout) {
+    record Resolver(Map<String, JsonNode> hosts, String timeout, List<String> servers) {
     }
 
     record Clients(List<String> allow) {

@@ -84,6 +84,10 @@ class ConfigAcceptedValuesTest {
                         c -> c.resolver().hosts(),
                         Map.of("myregistry.azurecr.io", List.of(IpAddresses.parse("10.1.2.3")),
                                 "b.example", List.of(IpAddresses.parse("10.1.2.4"), IpAddresses.parse("fd00::1")))),
+                // resolver.servers: addresses with ports, IPv6 in brackets, in order
+                row("resolver: {servers: ['10.0.0.10:53', '[fd00::53]:5353']}", c -> c.resolver().servers(),
+                        List.of(new java.net.InetSocketAddress(IpAddresses.parse("10.0.0.10"), 53),
+                                new java.net.InetSocketAddress(IpAddresses.parse("fd00::53"), 5353))),
                 row("clients: {allow: [10.1.0.0/16]}", c -> c.clients().allow(), List.of(Cidr.parse("10.1.0.0/16"))),
                 // auth
                 row("auth: {realm: 'Corp proxy', users: [{name: edge, passwordHash: '" + Configs.HASH + "'}, {name: 'zoë', passwordHash: '"

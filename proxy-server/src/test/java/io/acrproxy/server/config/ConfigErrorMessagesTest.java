@@ -20,7 +20,7 @@ class ConfigErrorMessagesTest {
             registries: [{name: myregistry, region: eastus}] | registries[0].region: unknown key (expected: one of name, dataEndpointRegions, regionalEndpointRegions)
             registries: [{name: myregistry, dataEndpointRegion: [eastus]}] | registries[0].dataEndpointRegion: unknown key, did you mean "dataEndpointRegions"? (expected: one of name, dataEndpointRegions, regionalEndpointRegions)
             auth: {users: [{name: edge, password: x, passwordHash: HASH}]} | auth.users[0].password: unknown key (expected: one of name, passwordHash)
-            `resolver: {hosts: {}, "time out": 5s}` | resolver["time out"]: unknown key, did you mean "timeout"? (expected: one of hosts, timeout)
+            `resolver: {hosts: {}, "time out": 5s}` | resolver["time out"]: unknown key, did you mean "timeout"? (expected: one of hosts, timeout, servers)
 
             # wrong types
             listen: {port: abc}          | listen.port: got "abc" (expected: an integer)
@@ -170,6 +170,14 @@ class ConfigErrorMessagesTest {
             resolver: {hosts: {registry.local: [10.0.0.1, 7]}} | resolver.hosts["registry.local"][1]: got 7 (expected: an IP address such as 10.1.2.3)
             resolver: {hosts: {registry.local: [10.0.0.1, x]}} | resolver.hosts["registry.local"][1]: "x" is not an IP address (expected: an IP address such as 10.1.2.3 or fd00::1)
             resolver: {hosts: {Registry.Local: 10.0.0.1, registry.local.: 10.0.0.2}} | resolver.hosts["registry.local."]: "registry.local" is listed twice (expected: each host once)
+            resolver: {servers: 10.0.0.10:53} | resolver.servers: got "10.0.0.10:53" (expected: a list)
+            resolver: {servers: [10.0.0.10]} | resolver.servers[0]: "10.0.0.10" has no port (expected: address:port such as 10.0.0.10:53 or [fd00::53]:53)
+            resolver: {servers: ['dns.example:53']} | resolver.servers[0]: "dns.example:53" does not start with an IP address (expected: address:port such as 10.0.0.10:53 or [fd00::53]:53)
+            resolver: {servers: ['10.0.0.10:0']} | resolver.servers[0]: "10.0.0.10:0" has no port from 1 to 65535 (expected: address:port such as 10.0.0.10:53 or [fd00::53]:53)
+            resolver: {servers: ['10.0.0.10:65536']} | resolver.servers[0]: "10.0.0.10:65536" has no port from 1 to 65535 (expected: address:port such as 10.0.0.10:53 or [fd00::53]:53)
+            resolver: {servers: ['fd00::53:53']} | resolver.servers[0]: "fd00::53:53" has an IPv6 address without brackets (expected: address:port such as 10.0.0.10:53 or [fd00::53]:53)
+            resolver: {servers: ['[10.0.0.10]:53']} | resolver.servers[0]: "[10.0.0.10]:53" has an IPv4 address in brackets (expected: address:port such as 10.0.0.10:53 or [fd00::53]:53)
+            resolver: {servers: [':53']} | resolver.servers[0]: ":53" has no port (expected: address:port such as 10.0.0.10:53 or [fd00::53]:53)
             resolver: {timeout: 0ms}     | resolver.timeout: "0ms" is not positive (expected: a duration above zero, e.g. 10s)
 
             # auth
