@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.acrproxy.core.observe.ExpectedErrors;
 import io.acrproxy.core.relay.RelayResult.Outcome;
 import io.acrproxy.core.relay.RelayResult.Side;
 import io.acrproxy.core.testing.NoLeaks;
@@ -97,6 +98,35 @@ class RelayIT {
         assertThat(result.outcome()).isIn(Outcome.EXPECTED_ERROR, Outcome.CHANNEL_CLOSED);
         assertThat(result.bytesDownstream()).isGreaterThanOrEqualTo(4 << 20);
         await().atMost(Duration.ofSeconds(5)).until(() -> openDescriptors() <= before);
+    }
+
+    /**
+     * A client that resets a spliced download: the reset is usually found by the write of a pipeful toward it, which
+     * Netty reports by failing that write and closing the channel. It must still end the tunnel as the client's reset,
+     * passed on to the origin as a reset (design §8.2), not as a close that sends the origin a FIN (found by the soak:
+     * 2 of 30 such resets reached the origin as a reset). Twenty tries, since where the reset is found varies. An
+     * abrupt client-side end is what makes the relay reset the origin's connection, which
+     * {@link #aClientResetReachesTheUpstreamAsAReset} sees on the wire; a pushing origin cannot tell the two apart
+     * itself, since writing after the proxy's FIN and close draws a reset from the proxy's kernel too.
+     */
+    @ParameterizedTest
+    @MethodSource("splicing")
+    void aClientThatResetsASplicedDownloadResetsTheOrigin(TestTransport transport) throws Exception {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            rig = new LoopbackRig(transport, () -> new Origins.Push(SLOW_READER_BYTES), LONG_IDLE);
+            try (Socket client = rig.connectClient(32 * 1024)) {
+                readPattern(client.getInputStream(), new byte[8 * 1024], (2 + attempt % 4) << 20);
+                assertThat(rig.relay().isSpliced(Side.UPSTREAM)).isTrue();
+                client.setSoLinger(true, 0);
+            }
+            RelayResult result = rig.result().get(10, TimeUnit.SECONDS);
+            assertThat(result.side()).as("attempt %d: %s", attempt, result).isEqualTo(Side.CLIENT);
+            assertThat(result.outcome()).as("attempt %d: %s", attempt, result).isEqualTo(Outcome.EXPECTED_ERROR);
+            assertThat(ExpectedErrors.isAbrupt(result.cause())).as("attempt %d: %s, passed on as a reset", attempt, result)
+                    .isTrue();
+            rig.close();
+            rig = null;
+        }
     }
 
     @ParameterizedTest

@@ -13,7 +13,8 @@ import java.util.TreeMap;
 
 /**
  * The proxy's access log over the soak's window, set against what the clients saw: one line per connection, each
- * clean tunnel's bytes exactly the client's wire bytes and its end {@code completed}, and a {@code revoked}
+ * clean tunnel's bytes exactly the client's wire bytes and its end {@code completed}, a client's reset ended as
+ * {@code client_reset}, and a {@code revoked}
  * decision for exactly the tunnels the clients saw revoked. Lines and connections are paired by client address, in
  * order (a source port is only reused after its previous connection ended).
  */
@@ -77,6 +78,11 @@ final class AccessLogCheck {
             if (c.outcome() == Outcome.OK && c.tls() && !l.end().equals("completed")) {
                 problem(describe(c) + " ended in order for the client (close_notify and FIN both ways), but the access log "
                         + "says end " + l.end());
+            }
+            if (c.kind() == Kind.CLIENT_RESET && c.outcome() == Outcome.EXPECTED_FAILURE && c.established()
+                    && !l.end().equals("client_reset")) {
+                // The proxy must see the client's reset as such, and so pass it on to the origin as one (design §8.2).
+                problem(describe(c) + " was reset by its client, but the access log says end " + l.end());
             }
             if ((c.outcome() == Outcome.REVOKED) != l.decision().equals("revoked")) {
                 problem(describe(c) + " is " + c.outcome() + " for the client, but the access log says decision " + l.decision());

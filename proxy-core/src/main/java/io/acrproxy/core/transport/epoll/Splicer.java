@@ -7,6 +7,7 @@ import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.epoll.Native;
 import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * Moves what one epoll channel reads to another with splice(2), socket to pipe to socket, so the bytes of a bulk
@@ -175,7 +176,14 @@ public final class Splicer {
         boolean wasBlocked = blocked;
         blocked = false;
         if (!written.isSuccess()) {
-            readingDone(); // the target failed or closed; the relay ends the tunnel
+            // The target failed or closed; the relay ends the tunnel. A write that found the target reset is the
+            // first news of it: Netty fails the write and closes the channel, and the relay would see only the close
+            // and pass a FIN on where a reset is due (design §8.2). So the failure goes to the target's pipeline first;
+            // the listener runs inside that close, before the channel's inactive event.
+            if (target.isRegistered() && !(written.cause() instanceof ClosedChannelException)) {
+                target.pipeline().fireExceptionCaught(written.cause());
+            }
+            readingDone();
         } else if (readingDone) {
             closePipe();
         } else if (wasBlocked) {
