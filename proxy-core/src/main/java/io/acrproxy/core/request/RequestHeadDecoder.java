@@ -38,6 +38,15 @@ import java.util.List;
  * reported as soon as the bytes received prove it exceeded, without waiting for a line end.
  */
 public final class RequestHeadDecoder extends ByteToMessageDecoder {
+    /**
+     * The first byte of a TLS handshake record (RFC 8446 §5.1, content type 22): a client whose proxy URL says
+     * {@code https://} where this port speaks plain HTTP. It gets the {@code 400} in clear text, which its TLS library
+     * reports as a record it cannot read (OpenSSL: "wrong version number"); the access log says why.
+     */
+    private static final byte TLS_HANDSHAKE = 0x16;
+    static final String TLS_ON_THE_PLAIN_PORT = "this is a TLS handshake, but this port speaks plain HTTP: use an "
+            + "http:// proxy URL (HTTPS_PROXY=http://HOST:PORT), not https://";
+
     /** Its name in the pipeline. */
     public static final String NAME = "head";
     /** design §4.1: a longer request line is answered with 414 (RFC 9112 §3 asks for at least 8000 octets). */
@@ -134,6 +143,9 @@ public final class RequestHeadDecoder extends ByteToMessageDecoder {
             // RFC 9112 §2.2 allows empty lines before the request line; anything else must start a method.
             // Refusing at the first byte answers a client that speaks TLS to the proxy port at once.
             byte first = in.getByte(start);
+            if (first == TLS_HANDSHAKE) {
+                return fail(in, malformed(TLS_ON_THE_PLAIN_PORT));
+            }
             if (first != CR && first != LF && !isTchar(first)) {
                 return fail(in, malformed("the request must start with a method such as CONNECT"));
             }

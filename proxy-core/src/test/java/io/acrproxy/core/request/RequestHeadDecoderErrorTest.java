@@ -31,7 +31,9 @@ class RequestHeadDecoderErrorTest {
 
     static Stream<Arguments> malformedHeads() {
         return Stream.of(
-                arguments("TLS ClientHello instead of CONNECT", "\u0016\u0003\u0001\u0002\u0000", START),
+                arguments("TLS ClientHello instead of CONNECT", "\u0016\u0003\u0001\u0002\u0000",
+                        "Bad Request: this is a TLS handshake, but this port speaks plain HTTP: use an http:// proxy URL "
+                                + "(HTTPS_PROXY=http://HOST:PORT), not https://"),
                 arguments("leading space", " CONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n", START),
                 arguments("leading NUL", "\u0000CONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n", START),
                 arguments("bare CR before the request line", "\rCONNECT myreg.azurecr.io:443 HTTP/1.1\r\n\r\n",
@@ -128,7 +130,11 @@ class RequestHeadDecoderErrorTest {
     @Test
     void refusesAGarbageFirstByteWithoutWaitingForALineEnd() {
         try (HeadChannel ch = new HeadChannel()) {
-            assertThat(ch.write("\u0016").error().message()).isEqualTo(START);
+            assertThat(ch.write("\u0001").error().message()).isEqualTo(START);
+        }
+        try (HeadChannel ch = new HeadChannel()) { // a TLS handshake record's first byte: an https:// proxy URL
+            assertThat(ch.write("\u0016").error().message())
+                    .isEqualTo("Bad Request: " + RequestHeadDecoder.TLS_ON_THE_PLAIN_PORT);
         }
     }
 

@@ -46,6 +46,25 @@ class CurlIT {
     }
 
     /**
+     * The common mistake of an {@code https://} proxy URL for this plain-HTTP port: curl starts TLS with the proxy and
+     * gets the 400 in clear text, which OpenSSL reports as "wrong version number"; the access log says what happened.
+     */
+    @Test
+    void anHttpsProxyUrlForThePlainPortIsRefusedAtOnceAndTheLogSaysWhy() throws Exception {
+        try (ProxyFixture proxy = proxy()) {
+            Curl.Result r = Curl.run("--proxy-insecure", "--proxy", "https://127.0.0.1:" + proxy.address().getPort(),
+                    "--cacert", TestTls.get().caPem().toString(), "https://myregistry.azurecr.io:" + origin.port() + "/v2/");
+
+            assertThat(r.exit()).as(r.err()).isEqualTo(35); // CURLE_SSL_CONNECT_ERROR, at once rather than at a timeout
+            assertThat(r.err()).contains("wrong version number");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(proxy.accessLines())
+                    .anySatisfy(line -> assertThat(line)
+                            .contains("\"reason\":\"malformed_request\"")
+                            .contains("this is a TLS handshake, but this port speaks plain HTTP: use an http:// proxy URL")));
+        }
+    }
+
+    /**
      * README, "A server name that is not the CONNECT host": after its 200 the proxy can only answer with a TLS alert,
      * unrecognized_name for sni_mismatch (design §7.4), and curl prints that alert, not a status.
      */
