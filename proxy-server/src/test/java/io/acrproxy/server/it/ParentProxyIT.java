@@ -125,9 +125,10 @@ class ParentProxyIT {
             assertThat(post.exit()).as(post.err()).isZero();
             assertThat(post.out()).isEqualTo(HexFormat.of().formatHex(TlsOrigin.sha256(Files.readAllBytes(upload))));
 
-            // Squid was asked for the name, and resolved it itself; the proxy never resolved it (its DNS fails).
-            assertThat(openSquid.accessLog()).anySatisfy(l -> assertThat(l)
-                    .contains("TCP_TUNNEL/200", "CONNECT myregistry.azurecr.io:" + origin.port(), "HIER_DIRECT/" + ORIGIN_IP));
+            // Squid was asked for the name, and resolved it itself; the proxy never resolved it (its DNS fails). Squid
+            // writes a tunnel's line when the tunnel has ended, which may be just after curl has returned.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(openSquid.accessLog()).anySatisfy(l -> assertThat(l)
+                    .contains("TCP_TUNNEL/200", "CONNECT myregistry.azurecr.io:" + origin.port(), "HIER_DIRECT/" + ORIGIN_IP)));
             String line = accessLine(proxy, "\"target\":\"myregistry.azurecr.io:" + origin.port() + "\"");
             assertThat(line).contains("\"decision\":\"allow\"", "\"upstream\":\"corp (" + openSquid.address() + ":"
                     + openSquid.port() + ")\"", "\"sni\":\"myregistry.azurecr.io\"");
@@ -160,8 +161,9 @@ class ParentProxyIT {
 
             assertThat(ok.exit()).as(ok.err()).isZero();
             assertThat(ok.out()).contains("\"path\":\"/v2/\"");
-            assertThat(authSquid.accessLog()).anySatisfy(l -> assertThat(l)
-                    .contains("TCP_TUNNEL/200", "CONNECT myregistry.azurecr.io:" + origin.port() + " edge "));
+            // Squid writes a tunnel's line when the tunnel has ended, which may be just after curl has returned.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(authSquid.accessLog()).anySatisfy(l -> assertThat(l)
+                    .contains("TCP_TUNNEL/200", "CONNECT myregistry.azurecr.io:" + origin.port() + " edge ")));
             assertThat(String.join("\n", proxy.accessLines())).doesNotContain(PARENT_PASSWORD);
         }
     }
@@ -196,7 +198,8 @@ class ParentProxyIT {
                     + openSquid.port() + ") refused the tunnel to evilreg.azurecr.io:" + origin.port() + " (403 Forbidden)");
             assertThat(r.received()).anySatisfy(l -> assertThat(l).contains("next-hop=\"corp\"", "received-status=403"));
             System.out.println("curl, parent denies the target:\n" + String.join("\n", r.received()));
-            assertThat(openSquid.accessLog()).anySatisfy(l -> assertThat(l).contains("TCP_DENIED/403", "CONNECT evilreg.azurecr.io"));
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(openSquid.accessLog())
+                    .anySatisfy(l -> assertThat(l).contains("TCP_DENIED/403", "CONNECT evilreg.azurecr.io")));
             assertThat(accessLine(proxy, "evilreg")).contains("\"reason\":\"parent_refused\"");
             assertThat(counter(proxy, "acrproxy.upstream.failures", "reason", "parent_refused")).isEqualTo(1);
         }
