@@ -1,8 +1,6 @@
 package io.acrproxy.core.accept;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
-import io.netty.util.internal.PlatformDependent;
-import java.lang.management.BufferPoolMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -19,10 +17,10 @@ import javax.management.openmbean.CompositeData;
 
 /**
  * {@code limits.maxMemoryPercent} (design §2.1, §12): new connections are refused while the heap that is still in use
- * after the last garbage collection, or the direct memory in use, is above that share of its maximum. Open tunnels are
+ * after the last garbage collection is above that share of its maximum (the check can also judge direct memory, which
+ * {@link #ofThisJvm} leaves out, see there). Open tunnels are
  * never touched; the check only keeps new work out, so that the proxy answers {@code 503} instead of collecting garbage
- * back to back (a heap near its limit) or failing its reads on open tunnels (direct memory used up: Netty's read buffers
- * are direct, and the JDK throws {@code OutOfMemoryError} once {@code -XX:MaxDirectMemorySize} is reached).
+ * back to back.
  *
  * <p>The heap is judged by what survives a collection, not by what is in use now: in use now includes garbage that the
  * next young collection frees, and would refuse connections on a healthy proxy every few seconds. The figure comes from
@@ -96,7 +94,10 @@ public final class MemoryGuard {
             return NEVER;
         }
         long heapMax = Runtime.getRuntime().maxMemory();
-        return new MemoryGuard(maxPercent, HeapAfterGc.watch(), heapMax, directMemoryInUse(), PlatformDependent.maxDirectMemory(),
+        // Direct memory is not judged at admission: Netty 4.2's adaptive allocator keeps the 2 MiB chunks it took, so
+        // the figure stays high after the buffers are released, and a proxy that refused above it would refuse for good
+        // after one burst of slow readers (seen in CI). Running out of it ends cleanly instead (design §2.1).
+        return new MemoryGuard(maxPercent, HeapAfterGc.watch(), heapMax, () -> 0, 1,
                 MemoryGuard::collectInTheBackground, System::nanoTime);
     }
 
@@ -156,16 +157,6 @@ public final class MemoryGuard {
         return max <= 0 ? 0 : used * 100 / max;
     }
 
-    /**
-     * Direct memory in use: what the JDK counts for {@code ByteBuffer.allocateDirect}, bounded by
-     * {@code -XX:MaxDirectMemorySize} (Netty 4.2's adaptive allocator takes its 2 MiB chunks that way), plus Netty's own
-     * count of what it allocates without the JDK's {@code Cleaner} where it does.
-     */
-    private static LongSupplier directMemoryInUse() {
-        BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-                .filter(pool -> pool.getName().equals("direct")).findFirst().orElse(null);
-        return () -> (direct == null ? 0 : direct.getMemoryUsed()) + Math.max(0, PlatformDependent.usedDirectMemory());
-    }
 
     /** The heap in use after the most recent collection of any collector, from their notifications. */
     static final class HeapAfterGc implements LongSupplier {

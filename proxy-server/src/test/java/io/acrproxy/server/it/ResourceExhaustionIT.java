@@ -84,12 +84,13 @@ class ResourceExhaustionIT {
     /**
      * Many slow readers with 48 MiB of direct memory: each holds what the proxy queued toward it (up to the write
      * buffer's high water mark and one read; the streams are longer than the kernel's socket buffers take in, so the
-     * rest waits in the upstream's socket). New tunnels are refused with 503 before the memory is gone, no event loop
-     * dies of {@code OutOfMemoryError}, every admitted download completes with every byte right once its reader reads,
-     * and then new tunnels are served again.
+     * rest waits in the upstream's socket) until the memory runs out. Running out ends cleanly: a connection being set
+     * up gets {@code 503 resource_exhausted}, a tunnel whose read cannot get a buffer ends with a reset (never a clean
+     * end after a cut stream), every other reader gets every byte, no event loop dies, {@code /healthz} answers, and new
+     * tunnels are served once the readers are done. Direct memory is not judged at admission (design §2.1).
      */
     @Test
-    void directMemoryRunningOutRefusesNewTunnelsAndTheSlowReadersGetEveryByte() throws Exception {
+    void directMemoryRunningOutEndsCleanlyAndTheOtherReadersGetEveryByte() throws Exception {
         long stream = 8L << 20;
         try (RawOrigin streams = new RawOrigin("127.0.0.97", stream)) {
             // Without splice: a spliced direction keeps what its reader has not taken in a pipe, in the kernel, and
@@ -101,35 +102,38 @@ class ResourceExhaustionIT {
             try (JarProcess jar = JarProcess.run(config, "-XX:MaxDirectMemorySize=48m",
                     "-Dio.netty.leakDetection.level=paranoid")) {
                 List<RawProxyClient> slowReaders = new ArrayList<>();
-                int refused = 0;
-                for (int i = 0; i < 300 && refused < 5; i++) {
+                for (int i = 0; i < 150; i++) {
                     RawProxyClient raw = rawClient(4096);
                     held.add(raw.socket);
                     RawProxyClient.Response answer = raw.send("CONNECT " + HOST + ":" + streams.port() + " HTTP/1.1\r\n\r\n")
                             .readResponse();
                     if (answer.status() == 503) {
-                        assertThat(answer.statusLine()).contains("Proxy busy: the proxy is short of direct memory (")
-                                .contains("above limits.maxMemoryPercent 85%); retry shortly");
-                        refused++;
+                        assertThat(answer.statusLine()).contains("Proxy busy: the proxy could not allocate memory");
                         continue;
                     }
                     assertThat(answer.status()).isEqualTo(200);
                     raw.send(hello); // the origin starts its stream once it has the ClientHello, and nobody reads it yet
                     slowReaders.add(raw);
                 }
-                assertThat(refused).as("new tunnels refused once direct memory ran short").isPositive();
-                assertThat(slowReaders).as("tunnels admitted before that").hasSizeGreaterThan(5);
                 assertHealthy();
 
+                int complete = 0;
+                int reset = 0;
                 for (RawProxyClient reader : slowReaders) {
-                    RawOrigin.readPattern(reader.socket.getInputStream(), stream);
+                    try {
+                        RawOrigin.readPattern(reader.socket.getInputStream(), stream);
+                        complete++;
+                    } catch (java.net.SocketException e) {
+                        assertThat(e.getMessage()).as("a cut stream ends in a reset, never in a clean end").contains("reset");
+                        reset++;
+                    }
                     reader.close();
                 }
+                assertThat(complete).as("readers that got every byte (%d reset)", reset).isPositive();
+                assertThat(jar.stderrLinesContaining("ShortageWarnings")).as("memory ran out, reported by warnings")
+                        .isPositive();
                 awaitServedAgain(streams.port());
-                assertThat(deniedByReason("resource_exhausted")).isGreaterThanOrEqualTo(refused);
-                assertThat(jar.stderrLinesContaining(SHORTAGE_LOG)).as("one warning a minute").isEqualTo(1);
-                assertThat(jar.stderr).noneMatch(l -> l.contains("OutOfMemoryError") || l.contains("OutOfDirectMemoryError")
-                        || l.contains("LEAK:") || l.contains("ended with a reset"));
+                assertThat(jar.stderr).noneMatch(l -> l.contains("LEAK:") || l.contains("Exception in thread"));
             }
         }
     }
