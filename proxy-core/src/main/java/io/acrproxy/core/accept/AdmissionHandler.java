@@ -19,8 +19,7 @@ import java.net.InetAddress;
  * until it closes, however it closes. Then the handler leaves and the next stage sees the channel become active.
  */
 public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
-    /** Long enough for a connection to finish, short enough that a retrying client barely notices. */
-    public static final long RETRY_AFTER_SECONDS = 2;
+    private static final long RETRY_AFTER_SECONDS = ClientConnection.RETRY_AFTER_SECONDS;
 
     private final ClientConnection connection;
     private final PolicyHolder policies;
@@ -69,9 +68,7 @@ public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
         String why = "the proxy is short of " + shortage.resource() + " (" + memory.percentInUse(shortage)
                 + "% in use" + (shortage == MemoryGuard.Shortage.HEAP ? " after the last garbage collection" : "")
                 + ", above limits.maxMemoryPercent " + memory.maxPercent() + "%); retry shortly";
-        connection.refuse(Reason.RESOURCE_EXHAUSTED, "limits.maxMemoryPercent",
-                Refusal.explained(Reason.RESOURCE_EXHAUSTED, 503, why).withRetryAfter(RETRY_AFTER_SECONDS));
-        connection.events().shortages().refused(shortage.resource(), () -> why);
+        connection.refuseShortOf(shortage.resource(), "limits.maxMemoryPercent", why, "");
     }
 
     private void refuse(ConnectionLimits.Admission admission) {

@@ -21,6 +21,9 @@ import java.util.function.BooleanSupplier;
  * the tunnel writes it when it ends.
  */
 public final class ClientConnection {
+    /** {@code Retry-After} of the {@code 503}s and {@code 429}s: long enough for a connection to finish, short enough that a retrying client barely notices. */
+    public static final long RETRY_AFTER_SECONDS = 2;
+
     private final Channel channel;
     private final ConnectionEvents events;
     private final TunnelRecord record;
@@ -134,6 +137,16 @@ public final class ClientConnection {
             record.refused(reason, rule);
             send(answer);
         }
+    }
+
+    /**
+     * Refuses for want of the proxy's own resources (design §2.1): {@code 503 resource_exhausted} with
+     * {@code Retry-After}, and the once-a-minute warning for {@code resource}, which adds {@code advice} to {@code why}.
+     */
+    public void refuseShortOf(String resource, String rule, String why, String advice) {
+        events.shortages().refused(resource, () -> advice.isEmpty() ? why : why + "; " + advice);
+        refuse(Reason.RESOURCE_EXHAUSTED, rule, Refusal.explained(Reason.RESOURCE_EXHAUSTED, 503, why)
+                .withRetryAfter(RETRY_AFTER_SECONDS));
     }
 
     /** As {@link #refuse(Reason, String, Refusal)} with the reason's own status and a phrase from {@code message}. */

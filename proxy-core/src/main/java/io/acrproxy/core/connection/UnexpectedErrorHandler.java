@@ -19,9 +19,6 @@ public final class UnexpectedErrorHandler extends ChannelInboundHandlerAdapter {
     public static final String NAME = "errors";
     private static final Logger LOG = LoggerFactory.getLogger(UnexpectedErrorHandler.class);
 
-    /** As the admission stage's refusals for want of resources say (design §5). */
-    private static final long RETRY_AFTER_SECONDS = 2;
-
     private final ClientConnection connection;
 
     public UnexpectedErrorHandler(ClientConnection connection) {
@@ -39,12 +36,10 @@ public final class UnexpectedErrorHandler extends ChannelInboundHandlerAdapter {
             // A buffer for this connection's bytes could not be had (direct memory used up): the proxy's shortage,
             // answered as one (design §2.1), logged once a minute without a stack trace that says nothing more.
             String why = "the proxy could not allocate memory for this connection (" + oom.getMessage() + "); retry shortly";
-            connection.events().shortages().refused("memory", () -> why);
-            if (connection.isAnswered()) {
+            boolean answered = connection.isAnswered();
+            connection.refuseShortOf("memory", "memory", why, ""); // answers only what is not answered yet
+            if (answered) {
                 ctx.close();
-            } else {
-                connection.refuse(Reason.RESOURCE_EXHAUSTED, "memory", Refusal.explained(Reason.RESOURCE_EXHAUSTED, 503, why)
-                        .withRetryAfter(RETRY_AFTER_SECONDS));
             }
             return;
         }

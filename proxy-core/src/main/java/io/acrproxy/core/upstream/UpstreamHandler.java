@@ -1,8 +1,6 @@
 package io.acrproxy.core.upstream;
 
-import io.acrproxy.core.accept.AdmissionHandler;
 import io.acrproxy.core.connection.ClientConnection;
-import io.acrproxy.core.connection.Refusal;
 import io.acrproxy.core.decide.AllowedConnect;
 import io.acrproxy.core.dns.DnsFailures;
 import io.acrproxy.core.upstream.UpstreamConnector.ConnectFailure;
@@ -171,9 +169,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
      * as when it is short of memory, and one warning a minute; the client connection itself is fine.
      */
     private void refuseOutOfDescriptors(String message) {
-        connection.refuse(Reason.RESOURCE_EXHAUSTED, "file descriptors",
-                Refusal.explained(Reason.RESOURCE_EXHAUSTED, 503, message).withRetryAfter(AdmissionHandler.RETRY_AFTER_SECONDS));
-        connection.events().shortages().refused("file descriptors", () -> message
-                + "; raise the open-file limit (ulimit -n, LimitNOFILE) or lower limits.maxConnections");
+        connection.refuseShortOf("file descriptors", "file descriptors", message,
+                "raise the open-file limit (ulimit -n, LimitNOFILE) or lower limits.maxConnections");
     }
 }
