@@ -172,19 +172,20 @@ public final class ProxyServer implements AutoCloseable {
             metrics.watch(accessLog);
             RelaySettings relay = relaySettings(config, transport);
             metrics.watch(relay.splicePipes());
+            OpenTunnels openTunnels = new OpenTunnels(config.revokeOnReload());
             DataPlane plane = new DataPlane(policies,
                     new ConnectionEvents(accessLog, metrics, new BlockedTargets(BLOCKED_TABLE_SIZE), Clock.systemUTC(),
                             System::nanoTime, config.logProbes()),
                     proxyProtocol(config),
                     new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient(),
-                            MemoryGuard.ofThisJvm(config.limits().maxMemoryPercent())),
+                            MemoryGuard.ofThisJvm(config.limits().maxMemoryPercent(), openTunnels::queuedBytes)),
                     clients,
                     new RequestSettings(config.timeouts().requestHeader(), config.limits().maxHeaderBytes()),
                     authenticator(config, authExecutor),
                     upstreams(config, resolver, new UpstreamConnector(transport, config.timeouts().upstreamConnect()), metrics),
                     new InspectSettings(config.sni().inspectTimeout(), config.sni().maxClientHelloBytes()),
                     relay,
-                    new OpenTunnels(config.revokeOnReload()));
+                    openTunnels);
             Supplier<ServerBootstrap> bootstrap = () -> {
                 ServerBootstrap b = new ServerBootstrap()
                         .channelFactory(transport.serverChannelFactory(bind.getAddress()))

@@ -65,8 +65,7 @@ public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
 
     private void refuse(MemoryGuard.Shortage shortage) {
         MemoryGuard memory = limits.memory();
-        String why = "the proxy is short of " + shortage.resource() + " (" + memory.percentInUse(shortage)
-                + "% in use" + (shortage == MemoryGuard.Shortage.HEAP ? " after the last garbage collection" : "")
+        String why = "the proxy is short of " + shortage.resource() + " (" + memory.inUse(shortage)
                 + ", above limits.maxMemoryPercent " + memory.maxPercent() + "%); retry shortly";
         connection.refuseShortOf(shortage.resource(), "limits.maxMemoryPercent", why, "");
     }

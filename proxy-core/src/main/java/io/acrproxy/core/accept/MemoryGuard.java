@@ -1,6 +1,8 @@
 package io.acrproxy.core.accept;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
+import io.netty.util.internal.PlatformDependent;
+import java.lang.management.BufferPoolMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -17,10 +19,17 @@ import javax.management.openmbean.CompositeData;
 
 /**
  * {@code limits.maxMemoryPercent} (design §2.1, §12): new connections are refused while the heap that is still in use
- * after the last garbage collection is above that share of its maximum (the check can also judge direct memory, which
- * {@link #ofThisJvm} leaves out, see there). Open tunnels are
- * never touched; the check only keeps new work out, so that the proxy answers {@code 503} instead of collecting garbage
- * back to back.
+ * after the last garbage collection is above that share of its maximum, or while the direct memory taken is above that
+ * share of {@code -XX:MaxDirectMemorySize} and the tunnels' write queues hold at least half of that share. Open tunnels
+ * are never touched; the check only keeps new work out, so that the proxy answers {@code 503} instead of collecting
+ * garbage back to back (heap) or failing the reads of open tunnels (direct memory: Netty's read buffers are direct).
+ *
+ * <p>Direct memory needs both figures. The memory taken alone never falls after a burst: Netty 4.2's adaptive allocator
+ * keeps the chunks it took for reuse, so a proxy that judged it alone would refuse for good after one burst of slow
+ * readers (seen in CI). What the tunnels hold is what they have read and not yet written, queued toward a reader slower
+ * than its sender; it falls as soon as the readers are done, and then the chunks kept are free for new connections.
+ * The queues are summed over every open tunnel, so that sum is taken only while the memory taken is above the share,
+ * and at most every {@link #QUEUED_INTERVAL}.
  *
  * <p>The heap is judged by what survives a collection, not by what is in use now: in use now includes garbage that the
  * next young collection frees, and would refuse connections on a healthy proxy every few seconds. The figure comes from
@@ -48,57 +57,87 @@ public final class MemoryGuard {
         }
     }
 
+    /**
+     * Direct memory as the guard sees it.
+     *
+     * @param taken  bytes taken from {@code max}: buffers in use and the allocator's chunks kept for reuse
+     * @param queued bytes the open tunnels have read and not yet written (their write queues)
+     */
+    record Direct(LongSupplier taken, LongSupplier queued, long max) {
+        static final Direct NONE = new Direct(() -> 0, () -> 0, 1);
+    }
+
     /** A guard that never refuses, for tests and for {@code limits.maxMemoryPercent: 100}. */
-    public static final MemoryGuard NEVER = new MemoryGuard(100, () -> 0, 1, () -> 0, 1);
+    public static final MemoryGuard NEVER = new MemoryGuard(100, () -> 0, 1, Direct.NONE);
 
     /** How often a guard that refuses for want of heap asks for a collection. */
     static final Duration COLLECTION_INTERVAL = Duration.ofSeconds(5);
 
+    /** How long a sum of the tunnels' write queues is used before it is taken again. */
+    static final Duration QUEUED_INTERVAL = Duration.ofMillis(100);
+
     private final int maxPercent;
     private final LongSupplier heapAfterGc;
     private final long heapMax;
-    private final LongSupplier directUsed;
-    private final long directMax;
+    private final Direct direct;
     private final Runnable collect;
     private final LongSupplier nanoClock;
     private final AtomicLong lastCollectionAsked = new AtomicLong();
     private volatile boolean collectionAsked;
+    /** The last sum of the tunnels' write queues and when it was taken; read and written from any event loop. */
+    private volatile QueuedSum queuedSum = new QueuedSum(0, 0, false);
 
-    MemoryGuard(int maxPercent, LongSupplier heapAfterGc, long heapMax, LongSupplier directUsed, long directMax) {
-        this(maxPercent, heapAfterGc, heapMax, directUsed, directMax, () -> { }, System::nanoTime);
+    private record QueuedSum(long bytes, long nanos, boolean taken) {
+    }
+
+    MemoryGuard(int maxPercent, LongSupplier heapAfterGc, long heapMax, Direct direct) {
+        this(maxPercent, heapAfterGc, heapMax, direct, () -> { }, System::nanoTime);
     }
 
     /**
      * @param maxPercent  refuse above this share of either maximum; 100 never refuses
      * @param heapAfterGc bytes of heap in use after the last collection
-     * @param directUsed  bytes of direct memory in use now
      * @param collect     asks for a garbage collection without waiting for it
      */
-    MemoryGuard(int maxPercent, LongSupplier heapAfterGc, long heapMax, LongSupplier directUsed, long directMax,
-            Runnable collect, LongSupplier nanoClock) {
+    MemoryGuard(int maxPercent, LongSupplier heapAfterGc, long heapMax, Direct direct, Runnable collect,
+            LongSupplier nanoClock) {
         if (maxPercent < 1 || maxPercent > 100) {
             throw new IllegalArgumentException("maxPercent: " + maxPercent + " (expected: 1 to 100)");
         }
         this.maxPercent = maxPercent;
         this.heapAfterGc = heapAfterGc;
         this.heapMax = heapMax;
-        this.directUsed = directUsed;
-        this.directMax = directMax;
+        this.direct = direct;
         this.collect = collect;
         this.nanoClock = nanoClock;
     }
 
-    /** A guard over this JVM's heap and direct memory. */
-    public static MemoryGuard ofThisJvm(int maxPercent) {
+    /**
+     * A guard over this JVM's heap and direct memory.
+     *
+     * @param queued bytes the open tunnels have read and not yet written; thread-safe
+     */
+    public static MemoryGuard ofThisJvm(int maxPercent, LongSupplier queued) {
         if (maxPercent >= 100) {
             return NEVER;
         }
-        long heapMax = Runtime.getRuntime().maxMemory();
-        // Direct memory is not judged at admission: Netty 4.2's adaptive allocator keeps the 2 MiB chunks it took, so
-        // the figure stays high after the buffers are released, and a proxy that refused above it would refuse for good
-        // after one burst of slow readers (seen in CI). Running out of it ends cleanly instead (design §2.1).
-        return new MemoryGuard(maxPercent, HeapAfterGc.watch(), heapMax, () -> 0, 1,
+        return new MemoryGuard(maxPercent, HeapAfterGc.watch(), Runtime.getRuntime().maxMemory(),
+                new Direct(directMemoryTaken(), queued, PlatformDependent.maxDirectMemory()),
                 MemoryGuard::collectInTheBackground, System::nanoTime);
+    }
+
+    /**
+     * Direct memory taken: what the JDK counts for {@code ByteBuffer.allocateDirect}, which {@code -XX:MaxDirectMemorySize}
+     * bounds (Netty 4.2's adaptive allocator takes its chunks that way), plus, when Netty allocates without the JDK's
+     * {@code Cleaner}, Netty's own count of that. With the {@code Cleaner} Netty counts the same bytes the JDK does, and
+     * adding both would double them (measured).
+     */
+    private static LongSupplier directMemoryTaken() {
+        BufferPoolMXBean pool = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElse(null);
+        boolean nettyBypassesTheJdk = PlatformDependent.useDirectBufferNoCleaner();
+        return () -> (pool == null ? 0 : pool.getMemoryUsed())
+                + (nettyBypassesTheJdk ? Math.max(0, PlatformDependent.usedDirectMemory()) : 0);
     }
 
     /** What is short now; {@link Shortage#NONE} lets a connection in. */
@@ -110,10 +149,30 @@ public final class MemoryGuard {
             askForACollection();
             return Shortage.HEAP;
         }
-        if (above(directUsed.getAsLong(), directMax)) {
+        if (above(direct.taken().getAsLong(), direct.max()) && queuedAboveHalfTheShare()) {
             return Shortage.DIRECT;
         }
         return Shortage.NONE;
+    }
+
+    /**
+     * Whether the tunnels' write queues hold more than half of {@code maxPercent} of the direct maximum: then the memory
+     * taken is held toward slow readers, not kept free for reuse, and a new connection's reads could find none.
+     */
+    private boolean queuedAboveHalfTheShare() {
+        return queued() * 200 > direct.max() * maxPercent;
+    }
+
+    private long queued() {
+        long now = nanoClock.getAsLong();
+        QueuedSum last = queuedSum;
+        if (last.taken() && now - last.nanos() < QUEUED_INTERVAL.toNanos()) {
+            return last.bytes();
+        }
+        // Two loops may both sum at once; either result is as good, and the work is bounded by the interval.
+        long bytes = direct.queued().getAsLong();
+        queuedSum = new QueuedSum(bytes, now, true);
+        return bytes;
     }
 
     public int maxPercent() {
@@ -124,8 +183,21 @@ public final class MemoryGuard {
     public long percentInUse(Shortage shortage) {
         return switch (shortage) {
             case HEAP -> percent(heapAfterGc.getAsLong(), heapMax);
-            case DIRECT -> percent(directUsed.getAsLong(), directMax);
+            case DIRECT -> percent(direct.taken().getAsLong(), direct.max());
             case NONE -> 0;
+        };
+    }
+
+    /**
+     * What is in use, for the answer and the log: {@code 87% in use after the last garbage collection} (heap) or
+     * {@code 87% in use, 80% queued toward slow readers} (direct memory).
+     */
+    public String inUse(Shortage shortage) {
+        return switch (shortage) {
+            case HEAP -> percentInUse(shortage) + "% in use after the last garbage collection";
+            case DIRECT -> percentInUse(shortage) + "% in use, " + percent(queued(), direct.max())
+                    + "% queued toward slow readers";
+            case NONE -> "";
         };
     }
 

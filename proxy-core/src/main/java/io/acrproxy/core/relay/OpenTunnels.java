@@ -6,6 +6,7 @@ import io.acrproxy.policy.GroupPolicy;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.host.Authority;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,6 +64,25 @@ public final class OpenTunnels {
 
     public int size() {
         return tunnels.size();
+    }
+
+    /**
+     * Bytes the open tunnels have read and not yet written, summed over both channels of each: what they hold in
+     * direct memory toward readers slower than their senders (each channel at most its high water mark plus one read,
+     * design §8). Thread-safe: each channel's queue keeps its total in a volatile field. Costs one pass over the
+     * tunnels; {@code MemoryGuard} takes it only while direct memory is short.
+     */
+    public long queuedBytes() {
+        long bytes = 0;
+        for (Relay relay : tunnels.keySet()) {
+            bytes += queuedBytes(relay.client()) + queuedBytes(relay.upstream());
+        }
+        return bytes;
+    }
+
+    private static long queuedBytes(Channel channel) {
+        ChannelOutboundBuffer queue = channel.unsafe().outboundBuffer();
+        return queue == null ? 0 : queue.totalPendingWriteBytes();
     }
 
     /**

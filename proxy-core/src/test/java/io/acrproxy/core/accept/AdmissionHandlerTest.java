@@ -86,7 +86,7 @@ class AdmissionHandlerTest {
     @Test
     void aProxyShortOfMemoryRefusesNewConnectionsWith503AndRecovers() {
         java.util.concurrent.atomic.AtomicLong heap = new java.util.concurrent.atomic.AtomicLong(900);
-        ConnectionLimits guarded = new ConnectionLimits(2, 1, new MemoryGuard(85, heap::get, 1000, () -> 0, 1000));
+        ConnectionLimits guarded = new ConnectionLimits(2, 1, new MemoryGuard(85, heap::get, 1000, MemoryGuard.Direct.NONE));
         ClientChannel ch = ClientChannel.from("10.0.0.7");
         ch.start(new AdmissionHandler(new ClientConnection(ch, events.events), policies, guarded, clients), next);
 

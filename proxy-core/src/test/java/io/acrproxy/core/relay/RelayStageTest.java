@@ -151,6 +151,25 @@ class RelayStageTest {
         assertThat(tunnels.size()).isZero();
     }
 
+    /** What the admission check weighs against direct memory (design §2.1): bytes read and not yet written. */
+    @Test
+    void theOpenTunnelsQueuedBytesAreWhatTheirSlowSidesHaveNotTaken() {
+        relay("myreg.azurecr.io:443");
+        assertThat(tunnels.queuedBytes()).isZero();
+        upstream.stall();
+        client.stall();
+
+        client.writeInbound(io.acrproxy.core.testing.DuplexEmbeddedChannel.text("x".repeat(1000)));
+        upstream.writeInbound(io.acrproxy.core.testing.DuplexEmbeddedChannel.text("y".repeat(300)));
+
+        // Each queued message also counts Netty's entry overhead (a few dozen bytes).
+        assertThat(tunnels.queuedBytes()).isBetween(1300L, 1300L + 2 * 200);
+        upstream.drain();
+        assertThat(tunnels.queuedBytes()).isBetween(300L, 300L + 200);
+        client.close();
+        assertThat(tunnels.queuedBytes()).as("a closed tunnel holds nothing").isZero();
+    }
+
     @Test
     void withoutRevokeOnReloadNothingIsRevoked() {
         OpenTunnels keep = new OpenTunnels(false);
