@@ -7,9 +7,12 @@ import io.acrproxy.core.connection.ClientConnection;
 import io.acrproxy.core.connection.UnexpectedErrorHandler;
 import io.acrproxy.core.decide.DecisionHandler;
 import io.acrproxy.core.inspect.ClientHelloStage;
+import io.acrproxy.core.relay.RelaySettings;
 import io.acrproxy.core.relay.RelayStage;
 import io.acrproxy.core.request.RequestHeadDecoder;
 import io.acrproxy.core.request.RequestHeadHandler;
+import io.acrproxy.core.tls.ClientTls;
+import io.acrproxy.core.tls.TlsPortHandler;
 import io.acrproxy.core.upstream.UpstreamHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -20,8 +23,8 @@ import java.util.List;
  * Each accepted client connection starts with one handler per stage of design §2, in order:
  *
  * <pre>
- * [proxy-header → proxy-protocol] → admission → head (decoder) → request → [auth] → decide → upstream → errors
- *  behind a load balancer (§2.1)     stage 1       stage 2        stage 2   stage 3  stages 4–5  stage 6
+ * [proxy-header → proxy-protocol] → [tls-port] → admission → head (decoder) → request → [auth] → decide → upstream → errors
+ *  behind a load balancer (§2.1)    TLS port (§2.4)  stage 1     stage 2        stage 2   stage 3  stages 4–5  stage 6
  * </pre>
  *
  * The PROXY protocol stage lets the connection become active for the stages behind it only once the header has
@@ -36,10 +39,23 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
 
     private final DataPlane plane;
     private final RelayStage relay;
+    /** The TLS port's settings, or {@code null} on the plain port. */
+    private final ClientTls tls;
 
+    /** The plain port's connections. */
     public ProxyChannelInitializer(DataPlane plane) {
+        this(plane, null);
+    }
+
+    /**
+     * @param tls the TLS port's settings (design §2.4): each connection starts with the TLS stage, and its tunnel
+     *            copies, since bytes to and from the client pass through the TLS engine; {@code null} for the plain port
+     */
+    public ProxyChannelInitializer(DataPlane plane, ClientTls tls) {
         this.plane = plane;
-        this.relay = new RelayStage(plane.relay(), plane.tunnels(), plane.policies());
+        this.tls = tls;
+        RelaySettings settings = tls == null ? plane.relay() : RelaySettings.copying(plane.relay().idleTimeout());
+        this.relay = new RelayStage(settings, plane.tunnels(), plane.policies());
     }
 
     @Override
@@ -56,6 +72,10 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
             p.addLast(ProxyProtocolHandler.NAME, proxyProtocol);
         } else {
             connection.opened(decoder::receivedAnyBytes);
+        }
+        if (tls != null) {
+            // Behind the PROXY protocol header, which a balancer sends before the client's first byte (design §2.1).
+            p.addLast(TlsPortHandler.NAME, new TlsPortHandler(connection, tls));
         }
         p.addLast("admission", new AdmissionHandler(connection, plane.policies(), plane.limits(), plane.clients()));
         p.addLast(RequestHeadDecoder.NAME, decoder);

@@ -16,6 +16,13 @@ public enum Reason {
     RESOURCE_EXHAUSTED("resource_exhausted", 503, "proxy_internal_error"),
     /** A PROXY protocol header that is missing from a trusted balancer, sent by anyone else, or malformed. */
     PROXY_PROTOCOL_ERROR("proxy_protocol_error", 400, "http_request_error"),
+    /**
+     * The TLS port (design §2.4): the client's handshake failed (no common version or cipher suite, a timeout). The
+     * engine answers with a TLS alert; no HTTP answer can follow.
+     */
+    CLIENT_TLS_FAILED("client_tls_failed", 0, null),
+    /** The TLS port: the client certificate was missing while required, or not accepted by {@code listenTls.clientCaFile}. */
+    CLIENT_CERT_REJECTED("client_cert_rejected", 0, null),
     MALFORMED_REQUEST("malformed_request", 400, "http_request_error"),
     /** The request line alone is longer than the proxy reads (design §4.1): 414. */
     REQUEST_LINE_TOO_LONG("request_line_too_long", 414, "http_request_error"),

@@ -12,6 +12,8 @@ import io.acrproxy.server.source.PolicyRefresher;
 import io.acrproxy.server.source.RefreshListener;
 import io.acrproxy.server.source.ServiceTagsFetcher;
 import io.acrproxy.server.source.SourceWatcher;
+import io.acrproxy.server.tls.ServerCertificate;
+import io.acrproxy.server.tls.ServerTls;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -48,6 +50,8 @@ public final class Application implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gcMetrics;
     private final SourceWatcher watcher;
+    /** Follows {@code listenTls}'s files; {@code null} without a TLS port. */
+    private SourceWatcher tlsWatcher;
     /** Fetches a URL service-tags source on its schedule; {@code null} for file sources or none. */
     private final PolicyRefresher refresher;
     private static final Logger LOG = LoggerFactory.getLogger(Application.class);
@@ -95,9 +99,21 @@ public final class Application implements AutoCloseable {
         new FileDescriptorMetrics().bindTo(registry);
         PolicyMetrics policyMetrics = new PolicyMetrics(registry, Clock.systemUTC());
 
+        ServerTls tls = null;
+        if (config.listenTls() != null) {
+            try {
+                tls = ServerTls.load(config.listenTls().files(), Clock.systemUTC());
+            } catch (ServerCertificate.Problem e) {
+                // check-config reads the same files; they changed between the check and the start.
+                throw new IllegalStateException("listenTls." + e.key() + ": " + e.getMessage(), e);
+            }
+            tls.bindTo(registry);
+        }
         ProxyServer proxy;
+        InetSocketAddress tlsBind = config.listenTls() == null ? null : new InetSocketAddress(
+                config.listenTls().address().address(), config.listenTls().address().port());
         try {
-            proxy = ProxyServer.start(config, bind, initial.spec(), dns, registry);
+            proxy = ProxyServer.start(config, bind, tls, tlsBind, initial.spec(), dns, registry);
         } catch (Exception e) {
             // Netty's bind().sync() rethrows the socket's checked exception undeclared: a BindException (NIO, the
             // SO_REUSEPORT probe) or a NativeIoException "bind(..) failed ... Address already in use" (epoll).
@@ -151,7 +167,13 @@ public final class Application implements AutoCloseable {
             throw e;
         }
         PolicyRefresher refresher = startRefresher(config, state, policyMetrics, serviceTagsClient, watcher[0]);
-        return new Application(proxy, admin, state, registry, gc, watcher[0], refresher);
+        Application app = new Application(proxy, admin, state, registry, gc, watcher[0], refresher);
+        if (tls != null) {
+            // cert-manager and Key Vault rotate the files in place (or swap a Secret volume's symlink): each change
+            // makes a new context for new handshakes; open tunnels keep theirs.
+            app.tlsWatcher = new SourceWatcher(tls.files().all(), WATCH_QUIET_PERIOD, tls::reload);
+        }
+        return app;
     }
 
     /**
@@ -254,6 +276,9 @@ public final class Application implements AutoCloseable {
         }
         try {
             watcher.close();
+            if (tlsWatcher != null) {
+                tlsWatcher.close();
+            }
         } catch (IOException e) {
             LOG.debug("closing the file watcher: {}", e.toString());
         }

@@ -17,6 +17,7 @@ import io.acrproxy.core.observe.ConnectionEvents;
 import io.acrproxy.core.observe.ProxyMetrics;
 import io.acrproxy.core.relay.OpenTunnels;
 import io.acrproxy.core.relay.RelaySettings;
+import io.acrproxy.core.tls.ClientTls;
 import io.acrproxy.core.request.RequestSettings;
 import io.acrproxy.core.transport.Transport;
 import io.acrproxy.core.transport.TunnelSockets;
@@ -33,6 +34,7 @@ import io.acrproxy.policy.net.IpAddresses;
 import io.acrproxy.policy.route.Routes;
 import io.acrproxy.policy.source.PolicyHolder;
 import io.acrproxy.server.config.ProxyConfig;
+import io.acrproxy.server.tls.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelOption;
@@ -50,7 +52,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +79,8 @@ public final class ProxyServer implements AutoCloseable {
     private final HostResolver resolver;
     private final ChannelGroup clients;
     private final Listeners server;
+    /** The TLS port's sockets, or {@code null} without {@code listenTls}. */
+    private final Listeners tlsServer;
     private final PolicyHolder policies;
     private final Upstreams upstreams;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
@@ -88,7 +91,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Set<InetSocketAddress> ownAddresses;
 
     private ProxyServer(Transport transport, EventLoopGroup acceptor, EventLoopGroup workers, HostResolver resolver,
-                        ChannelGroup clients, Listeners server, PolicyHolder policies, DataPlane plane,
+                        ChannelGroup clients, Listeners server, Listeners tlsServer, PolicyHolder policies, DataPlane plane,
                         Set<InetSocketAddress> ownAddresses, ExecutorService authExecutor) {
         this.authExecutor = authExecutor;
         this.events = plane.events();
@@ -101,6 +104,7 @@ public final class ProxyServer implements AutoCloseable {
         this.resolver = resolver;
         this.clients = clients;
         this.server = server;
+        this.tlsServer = tlsServer;
         this.policies = policies;
     }
 
@@ -151,6 +155,18 @@ public final class ProxyServer implements AutoCloseable {
 
     public static ProxyServer start(ProxyConfig config, InetSocketAddress bind, PolicySpec spec, HostResolver resolverOverride,
                                     MeterRegistry registry) throws InterruptedException, java.net.BindException {
+        return start(config, bind, null, null, spec, resolverOverride, registry);
+    }
+
+    /**
+     * As {@link #start(ProxyConfig, InetSocketAddress, PolicySpec, HostResolver, MeterRegistry)}, with the TLS port too.
+     *
+     * @param tls     {@code listenTls}'s certificate, or {@code null} for the plain port only
+     * @param tlsBind where the TLS port listens (the config's {@code listenTls}, or port 0 in tests)
+     */
+    public static ProxyServer start(ProxyConfig config, InetSocketAddress bind, ServerTls tls, InetSocketAddress tlsBind,
+                                    PolicySpec spec, HostResolver resolverOverride, MeterRegistry registry)
+            throws InterruptedException, java.net.BindException {
         Transport transport = Transport.select(config.transport());
         boolean perLoop = transport.reusePortOption() != null && Boolean.parseBoolean(System.getProperty(REUSE_PORT_PROPERTY, "true"));
         EventLoopGroup acceptor = perLoop ? null : transport.newGroup(1);
@@ -186,7 +202,7 @@ public final class ProxyServer implements AutoCloseable {
                     new InspectSettings(config.sni().inspectTimeout(), config.sni().maxClientHelloBytes()),
                     relay,
                     openTunnels);
-            Supplier<ServerBootstrap> bootstrap = () -> {
+            java.util.function.Function<ProxyChannelInitializer, ServerBootstrap> bootstrap = initializer -> {
                 ServerBootstrap b = new ServerBootstrap()
                         .channelFactory(transport.serverChannelFactory(bind.getAddress()))
                         .option(ChannelOption.SO_BACKLOG, 1024)
@@ -195,7 +211,7 @@ public final class ProxyServer implements AutoCloseable {
                         // No TCP_NODELAY option: Netty sets it on every TCP channel it makes (a second setsockopt).
                         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, TunnelSockets.WATER_MARK)
                         .childOption(ChannelOption.RCVBUF_ALLOCATOR, TunnelSockets.RECV_ALLOCATOR)
-                        .childHandler(new ProxyChannelInitializer(plane));
+                        .childHandler(initializer);
                 if (perLoop) {
                     b.option(transport.reusePortOption(), true);
                 }
@@ -205,20 +221,41 @@ public final class ProxyServer implements AutoCloseable {
             // and are counted and logged at most once a minute.
             AcceptErrorHandler.Reporter acceptErrors = new AcceptErrorHandler.Reporter(metrics::acceptFailed,
                     ACCEPT_ERROR_LOG_INTERVAL, System::nanoTime);
-            Listeners server = Listeners.bind(bootstrap, acceptor, workers, perLoop,
+            ProxyChannelInitializer plain = new ProxyChannelInitializer(plane);
+            Listeners server = Listeners.bind(() -> bootstrap.apply(plain), acceptor, workers, perLoop,
                     () -> new AcceptErrorHandler(acceptErrors, ACCEPT_ERROR_PAUSE), bind);
             InetSocketAddress bound = server.address();
-            Set<InetSocketAddress> own = OwnAddresses.of(bound);
+            Set<InetSocketAddress> own = new java.util.HashSet<>(OwnAddresses.of(bound));
+            Listeners tlsServer = null;
+            if (tls != null) {
+                ProxyChannelInitializer encrypted = new ProxyChannelInitializer(plane,
+                        new ClientTls(tls::context, config.timeouts().requestHeader(), tls.files().requireClientCert()));
+                try {
+                    tlsServer = Listeners.bind(() -> bootstrap.apply(encrypted), acceptor, workers, perLoop,
+                            () -> new AcceptErrorHandler(acceptErrors, ACCEPT_ERROR_PAUSE), tlsBind);
+                } catch (RuntimeException | InterruptedException | java.net.BindException e) {
+                    server.close();
+                    throw e;
+                }
+                own.addAll(OwnAddresses.of(tlsServer.address()));
+            }
             policies.swap(Policy.compile(withOwn(spec, own)));
             registerGroups(metrics, policies.get());
             server.startAccepting();
+            if (tlsServer != null) {
+                tlsServer.startAccepting();
+                LOG.info("listening for TLS on {}: {}, valid until {}{}", IpAddresses.toText(tlsServer.address()),
+                        tls.certificate().getSubjectX500Principal().getName(), tls.certificate().getNotAfter().toInstant(),
+                        tls.files().clientCaFile() == null ? "" : tls.files().requireClientCert()
+                                ? "; client certificates required" : "; client certificates verified when presented");
+            }
             LOG.info("listening on {} with transport {} ({}; {}), policy {} ({} mode)", IpAddresses.toText(bound),
                     transport.configName(),
                     perLoop ? server.count() + " SO_REUSEPORT sockets, one per event loop" : "one acceptor thread",
                     relay.splices() ? "relay splices after " + relay.spliceAfterBytes() + " bytes" : "relay copies",
                     policies.get().version(), policies.get().mode().code());
-            return new ProxyServer(transport, acceptor, workers, resolver, clients, server, policies, plane, own,
-                    authExecutor);
+            return new ProxyServer(transport, acceptor, workers, resolver, clients, server, tlsServer, policies, plane,
+                    Set.copyOf(own), authExecutor);
         } catch (RuntimeException | InterruptedException | java.net.BindException e) {
             authExecutor.shutdownNow();
             resolver.close();
@@ -238,6 +275,11 @@ public final class ProxyServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return server.address();
+    }
+
+    /** The TLS port's address, or {@code null} without {@code listenTls}. */
+    public InetSocketAddress tlsAddress() {
+        return tlsServer == null ? null : tlsServer.address();
     }
 
     public Transport transport() {
@@ -330,6 +372,9 @@ public final class ProxyServer implements AutoCloseable {
             return 0;
         }
         server.close();
+        if (tlsServer != null) {
+            tlsServer.close();
+        }
         long deadline = System.nanoTime() + drain.toNanos();
         int waiting = clients.size();
         if (waiting > 0) {

@@ -50,7 +50,9 @@ class ObservabilityArtifactsTest {
             "acrproxy_access_log_dropped_total",
             "acrproxy_probes_total",
             "acrproxy_parent_up",
-            "acrproxy_parent_failures_total");
+            "acrproxy_parent_failures_total",
+            "acrproxy_tls_certificate_expiry_seconds",
+            "acrproxy_tls_reloads_total");
 
     /** design §9.1 timers, exposed as {@code _bucket}, {@code _count}, {@code _sum} and a {@code _max} gauge. */
     static final Set<String> ACRPROXY_HISTOGRAMS = Set.of(
@@ -84,7 +86,8 @@ class ObservabilityArtifactsTest {
             "AcrProxyConnectionLimit",
             "AcrProxyResourceExhausted",
             "AcrProxyUpstreamFailures",
-            "AcrProxyAcceptErrors");
+            "AcrProxyAcceptErrors",
+            "AcrProxyTlsCertificateExpiring");
 
     /**
      * The access-log fields (design §9.2) whose values come from closed sets: the only ones docs/observability.md's

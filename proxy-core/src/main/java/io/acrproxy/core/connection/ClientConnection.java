@@ -155,6 +155,34 @@ public final class ClientConnection {
     }
 
     /**
+     * Records a refusal that cannot be answered in HTTP (a failed TLS handshake on the TLS port: the engine has sent its
+     * alert) and closes the connection. {@code detail} is for the access log only.
+     */
+    public void refuseWithoutAnswer(Reason reason, String rule, String detail) {
+        if (!answered) {
+            answered = true;
+            record.refused(reason, rule);
+            record.detail(ResponseText.printable(detail, 300));
+            record.end(ConnectionEnd.REFUSED);
+            events.decided(record);
+        }
+        channel.close();
+    }
+
+    /**
+     * The identity of the client certificate verified on the TLS port (design §2.4), or {@code null} when the client
+     * presented none: it selects a client group and is in the access log ({@code client_cert}).
+     */
+    public void clientCertificate(String identity) {
+        record.clientCert(identity);
+    }
+
+    /** The verified client certificate's identity, or {@code null}. */
+    public String clientCertificate() {
+        return record.clientCert();
+    }
+
+    /**
      * Sends {@code answer} without ending the request: a {@code 407} challenge that the client may answer on the
      * same connection (design §5.1). It is recorded, and counted only if it stays the connection's outcome: a
      * request that then authenticates counts once, as what it became.

@@ -136,11 +136,11 @@ public final class AccessLog implements AutoCloseable {
     }
 
     /** What one line needs, copied from the record on its event loop: the record itself stays there. */
-    private record Line(Instant start, String client, String user, String group, String method, String target, String sni,
+    private record Line(Instant start, String client, String user, String clientCert, String group, String method, String target, String sni,
                         String decision, Reason reason, String rule, String detail, String end, String upstream,
                         long bytesUp, long bytesDown, long durationMs, String policyVersion) {
         Line(TunnelRecord r, long durationMs) {
-            this(r.start, r.client, r.user, r.group, r.method, r.target, r.sni, r.decision, r.reason, r.rule, r.detail,
+            this(r.start, r.client, r.user, r.clientCert, r.group, r.method, r.target, r.sni, r.decision, r.reason, r.rule, r.detail,
                     r.end == null ? null : r.end.code(), r.upstream, r.bytesUp, r.bytesDown, durationMs, r.policyVersion);
         }
 
@@ -149,6 +149,7 @@ public final class AccessLog implements AutoCloseable {
             g.writeStringField("ts", DateTimeFormatter.ISO_INSTANT.format(start));
             g.writeStringField("client", client);
             g.writeStringField("user", user);
+            g.writeStringField("client_cert", clientCert);
             g.writeStringField("group", group);
             g.writeStringField("method", method);
             g.writeStringField("target", target);

@@ -14,6 +14,8 @@ public final class TunnelRecord {
     final long startNanos;
     String client = "";
     String user;
+    /** The verified client certificate's identity on the TLS port (design §2.4), or {@code null}. */
+    String clientCert;
     /** The client group whose policy applied (design §6.7); {@code default} for the top-level policy. */
     String group = io.acrproxy.policy.ClientGroupSpec.DEFAULT;
     String method;
@@ -46,6 +48,7 @@ public final class TunnelRecord {
 
     public TunnelRecord client(String v) { client = v; return this; }
     public TunnelRecord user(String v) { user = v; return this; }
+    public TunnelRecord clientCert(String v) { clientCert = v; return this; }
     public TunnelRecord group(String v) { group = v; return this; }
     public TunnelRecord method(String v) { method = v; return this; }
     public TunnelRecord target(String v) { target = v; return this; }
@@ -149,6 +152,10 @@ public final class TunnelRecord {
 
     public String user() {
         return user;
+    }
+
+    public String clientCert() {
+        return clientCert;
     }
 
     public String method() {

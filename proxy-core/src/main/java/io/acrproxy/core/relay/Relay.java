@@ -10,6 +10,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Socket;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Ticker;
 import java.io.IOException;
@@ -257,6 +258,19 @@ public final class Relay {
 
     private void shutdownOutput(RelayHandler to) {
         if (ended) {
+            return;
+        }
+        SslHandler tls = to.channel().pipeline().get(SslHandler.class);
+        if (tls != null && !tls.engine().isOutboundDone()) {
+            // A client on the TLS port (design §2.4): the end of the stream is close_notify, then the FIN; a FIN alone
+            // would look like a truncation attack to a client that checks (RFC 8446 §6.1).
+            tls.closeOutbound().addListener(sent -> {
+                if (sent.isSuccess()) {
+                    shutdownOutput(to);
+                } else {
+                    fail(to.side(), sent.cause());
+                }
+            });
             return;
         }
         if (to.channel() instanceof AbstractEpollStreamChannel epoll && epoll.fd() instanceof Socket socket) {

@@ -43,7 +43,7 @@ class AccessLogTest {
     @Test
     void writesOneJsonObjectWithEveryFieldInTheDocumentedOrder() {
         open(16, lines::add);
-        TunnelRecord r = record("10.0.0.7:51234").user("edge").group("plant-a").method("CONNECT").target("myreg.azurecr.io:443")
+        TunnelRecord r = record("10.0.0.7:51234").user("edge").clientCert("device1.plant-a.devices.contoso.com").group("plant-a").method("CONNECT").target("myreg.azurecr.io:443")
                 .sni("myreg.azurecr.io").upstream("20.1.2.3:443").policyVersion("9b37bd9de740").bytes(517, 4096);
         r.refused(Reason.ALLOWED, "registry myreg");
         r.end(ConnectionEnd.COMPLETED);
@@ -53,7 +53,7 @@ class AccessLogTest {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 1);
         assertThat(lines.get(0)).isEqualTo("{\"ts\":\"2026-11-28T12:00:00.123456789Z\",\"client\":\"10.0.0.7:51234\","
-                + "\"user\":\"edge\",\"group\":\"plant-a\",\"method\":\"CONNECT\",\"target\":\"myreg.azurecr.io:443\",\"sni\":\"myreg.azurecr.io\","
+                + "\"user\":\"edge\",\"client_cert\":\"device1.plant-a.devices.contoso.com\",\"group\":\"plant-a\",\"method\":\"CONNECT\",\"target\":\"myreg.azurecr.io:443\",\"sni\":\"myreg.azurecr.io\","
                 + "\"decision\":\"allow\",\"reason\":\"allowed\",\"rule\":\"registry myreg\",\"detail\":null,\"end\":\"completed\","
                 + "\"upstream\":\"20.1.2.3:443\","
                 + "\"bytes_up\":517,\"bytes_down\":4096,\"duration_ms\":42,\"policy_version\":\"9b37bd9de740\"}");

@@ -50,6 +50,7 @@ final class ConfigValidator {
         ListenAddress listen = server.address(w.listen(), root.key("listen"), ProxyConfig.DEFAULT_LISTEN);
         ListenAddress admin = server.address(w.admin(), root.key("admin"), ProxyConfig.DEFAULT_ADMIN);
         server.checkDistinct(listen, admin);
+        ProxyConfig.ListenTls listenTls = server.listenTls(w.listenTls(), root.key("listenTls"), listen, admin);
         Cloud cloud = policy.cloud(w.cloud(), root.key("cloud"));
         Mode mode = policy.mode(w.mode(), root.key("mode"));
         List<RegistrySpec> registries = policy.registries(w.registries(), root.key("registries"));
@@ -84,7 +85,7 @@ final class ConfigValidator {
                 problems.hasErrorsWithin(root.key("parents")));
         List<ProxyConfig.ClientGroup> clientGroups = clientGroupsSection.validate(w.clientGroups(),
                 root.key("clientGroups"), cloud, auth.users().stream().map(ProxyConfig.User::name).toList());
-        ProxyConfig config = new ProxyConfig(listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex,
+        ProxyConfig config = new ProxyConfig(listen, listenTls, admin, cloud, mode, registries, endpointFiles, allowRegistryApex,
                 blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth,
                 limits, timeouts, revokeOnReload, transport, relay, proxyProtocol, logProbes, parents, routes, clientGroups);
         warnIfNothingAllowed(config);

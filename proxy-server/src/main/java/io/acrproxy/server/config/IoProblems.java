@@ -5,11 +5,11 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 
 /** Says what went wrong with a file in words, not exception class names; the path is the caller's to add. */
-final class IoProblems {
+public final class IoProblems {
     private IoProblems() {
     }
 
-    static String describe(IOException e) {
+    public static String describe(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "does not exist";
         }

@@ -30,6 +30,7 @@ import java.util.Set;
  */
 public record ProxyConfig(
         ListenAddress listen,
+        ListenTls listenTls,
         ListenAddress admin,
         Cloud cloud,
         Mode mode,
@@ -59,6 +60,8 @@ public record ProxyConfig(
         List<ClientGroup> clientGroups) {
 
     public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("0.0.0.0", IpAddresses.parse("0.0.0.0"), 3128);
+    /** {@code listenTls}'s address when only its files are given: the port Squid's {@code https_port} examples use. */
+    public static final ListenAddress DEFAULT_LISTEN_TLS = new ListenAddress("0.0.0.0", IpAddresses.parse("0.0.0.0"), 3129);
     public static final ListenAddress DEFAULT_ADMIN = new ListenAddress("127.0.0.1", IpAddresses.parse("127.0.0.1"), 9090);
     public static final List<Integer> DEFAULT_PORTS = List.of(443);
     /** {@code transport:} values; {@code auto} is epoll where it loads, else NIO (checked at start, not at load). */
@@ -312,5 +315,12 @@ public record ProxyConfig(
                            Duration parentRetry) {
         public static final Timeouts DEFAULTS = new Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(10),
                 Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(30));
+    }
+
+    /**
+     * {@code listenTls} (design §2.4): a second port where clients speak TLS to the proxy, or {@code null} when not
+     * configured.
+     */
+    public record ListenTls(ListenAddress address, io.acrproxy.server.tls.TlsFiles files) {
     }
 }

@@ -6,8 +6,12 @@ import io.acrproxy.policy.host.HostName;
 import io.acrproxy.policy.host.InvalidHostException;
 import io.acrproxy.policy.net.Cidr;
 import io.acrproxy.policy.net.IpAddresses;
+import io.acrproxy.server.tls.ServerCertificate;
+import io.acrproxy.server.tls.TlsFiles;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,6 +77,53 @@ final class ServerSections {
         });
         int port = rawPort == null ? 0 : checks.port(rawPort, at.key("port"));
         return new ListenAddress(bound.host(), bound.address(), port != 0 ? port : fallback.port());
+    }
+
+    /**
+     * {@code listenTls} (design §2.4): its address, and its files read and checked now, so that {@code check-config}
+     * reports an unreadable or mismatched pair, an expired certificate or an empty CA file with its key.
+     */
+    ProxyConfig.ListenTls listenTls(WireConfig.ListenTls raw, KeyPath at, ListenAddress listen, ListenAddress admin) {
+        if (raw == null) {
+            return null;
+        }
+        ListenAddress address = address(raw.address(), raw.port(), at, ProxyConfig.DEFAULT_LISTEN_TLS);
+        refuseIfShared(address, "listen", listen, at);
+        refuseIfShared(address, "admin", admin, at);
+        Path cert = required(raw.certFile(), at.key("certFile"), "the PEM certificate chain");
+        Path key = required(raw.keyFile(), at.key("keyFile"), "the PEM private key");
+        Path clientCa = raw.clientCaFile() == null ? null : checks.path(raw.clientCaFile(), at.key("clientCaFile"));
+        boolean require = Checks.orDefault(raw.requireClientCert(), false);
+        if (require && raw.clientCaFile() == null) {
+            problems.error(at.key("requireClientCert"), "is true without clientCaFile (expected: clientCaFile, the CAs "
+                    + "that issue the client certificates)");
+        }
+        if (cert == null || key == null || problems.hasErrorsWithin(at)) {
+            return null;
+        }
+        TlsFiles files = new TlsFiles(cert, key, clientCa, require);
+        try {
+            ServerCertificate.load(files, Instant.now());
+        } catch (ServerCertificate.Problem e) {
+            problems.error(at.key(e.key()), e.getMessage());
+            return null;
+        }
+        return new ProxyConfig.ListenTls(address, files);
+    }
+
+    private void refuseIfShared(ListenAddress tls, String otherKey, ListenAddress other, KeyPath at) {
+        if (tls.overlaps(other) && !problems.hasErrorsWithin(at)) {
+            problems.error(at.key("port"), tls.port() + " is already used by " + otherKey + " (" + other
+                    + ") (expected: a port of its own)");
+        }
+    }
+
+    private Path required(String raw, KeyPath at, String what) {
+        if (raw == null) {
+            problems.error(at, "is missing (expected: " + what + ")");
+            return null;
+        }
+        return checks.path(raw, at);
     }
 
     /** Two server sockets on one port and overlapping addresses cannot both bind. */

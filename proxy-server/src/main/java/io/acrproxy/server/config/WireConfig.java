@@ -15,6 +15,7 @@ import java.util.Map;
  */
 record WireConfig(
         Listen listen,
+        ListenTls listenTls,
         Address admin,
         String cloud,
         String mode,
@@ -57,6 +58,11 @@ record WireConfig(
     }
 
     record ProxyProtocol(List<String> trustedFrom) {
+    }
+
+    /** {@code listenTls:}: the TLS port and its files (design §2.4). */
+    record ListenTls(String address, Integer port, String certFile, String keyFile, String clientCaFile,
+                     Boolean requireClientCert) {
     }
 
     /** {@code parents[]}: {@code url} is {@code http://host:port}; the password comes from a file or a variable. */

@@ -14,8 +14,8 @@ class ConfigErrorMessagesTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
             # unknown keys, at any depth, listing the valid keys
-            lisen: {port: 1}   | lisen: unknown key, did you mean "listen"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes, clientGroups)
-            Registries: []     | Registries: unknown key, did you mean "registries"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes, clientGroups)
+            lisen: {port: 1}   | lisen: unknown key, did you mean "listen"? (expected: one of listen, listenTls, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes, clientGroups)
+            Registries: []     | Registries: unknown key, did you mean "registries"? (expected: one of listen, listenTls, admin, cloud, mode, registries, endpointFiles, allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes, clientGroups)
             sni: {timeout: 2s} | sni.timeout: unknown key (expected: one of required, inspectTimeout, maxClientHelloBytes)
             registries: [{name: myregistry, region: eastus}] | registries[0].region: unknown key (expected: one of name, dataEndpointRegions, regionalEndpointRegions)
             registries: [{name: myregistry, dataEndpointRegion: [eastus]}] | registries[0].dataEndpointRegion: unknown key, did you mean "dataEndpointRegions"? (expected: one of name, dataEndpointRegions, regionalEndpointRegions)
@@ -191,6 +191,13 @@ class ConfigErrorMessagesTest {
             auth: {users: [{name: edge, passwordHash: HASH}, {name: edge, passwordHash: HASH}]} | auth.users[1].name: "edge" is listed twice, also at auth.users[0] (expected: distinct user names)
             auth: {users: [{name: edge, passwordHash: s3cret}]} | auth.users[0].passwordHash: is not of the form pbkdf2-sha256$<iterations>$<base64 salt>$<base64 hash> (expected: the output of hash-password)
             auth: {users: [{name: edge, passwordHash: 'pbkdf2-sha256$1000$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='}]} | auth.users[0].passwordHash: has 1000 iterations, outside 10000-10000000 (expected: the output of hash-password)
+
+            # listenTls (its files' own problems: ServerCertificateTest)
+            listenTls: {keyFile: tls/proxy.key} | listenTls.certFile: is missing (expected: the PEM certificate chain)
+            listenTls: {certFile: tls/proxy.crt, keyFile: tls/proxy.key, requireClientCert: true} | listenTls.requireClientCert: is true without clientCaFile (expected: clientCaFile, the CAs that issue the client certificates)
+            listenTls: {port: 3128, certFile: tls/proxy.crt, keyFile: tls/proxy.key} | listenTls.port: 3128 is already used by listen (0.0.0.0:3128) (expected: a port of its own)
+            listenTls: {certFile: tls/proxy.crt, keyFile: tls/proxy.key} | listenTls.certFile: /etc/acr-egress-proxy/tls/proxy.crt: does not exist
+            listenTls: {certFile: tls/proxy.crt, keyFile: tls/proxy.key, clientCaFile: 'https://ca.example/ca.pem'} | listenTls.clientCaFile: "https://ca.example/ca.pem" is a URL (expected: a file path)
 
             # limits and timeouts
             limits: {maxConnections: 0}  | limits.maxConnections: 0 is not positive (expected: an integer above 0)

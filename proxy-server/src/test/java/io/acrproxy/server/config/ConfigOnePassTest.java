@@ -32,7 +32,7 @@ class ConfigOnePassTest {
 
         // Unknown keys and wrong types first, in file order; then invalid values, in design §3 key order.
         assertThat(Configs.errors(yaml)).containsExactly(
-                "lisen: unknown key, did you mean \"listen\"? (expected: one of listen, admin, cloud, mode, registries, endpointFiles,"
+                "lisen: unknown key, did you mean \"listen\"? (expected: one of listen, listenTls, admin, cloud, mode, registries, endpointFiles,"
                         + " allowRegistryApex, blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver,"
                         + " clients, auth, limits, timeouts, revokeOnReload, transport, relay, parents, routes, clientGroups)",
                 "listen.adress: unknown key, did you mean \"address\"? (expected: one of address, port, proxyProtocol, logProbes)",

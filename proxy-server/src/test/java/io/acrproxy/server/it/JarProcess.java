@@ -110,11 +110,21 @@ public final class JarProcess implements AutoCloseable {
     }
 
     /** An unused loopback port, for configs that must name one before the process starts. */
+    /**
+     * A port nobody listens on now, never one this JVM handed out before: the kernel may give a just-closed probe's
+     * port again at once, and a config with two ports from two calls then had the same one twice (seen in RunCommandIT).
+     */
     public static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return probe.getLocalPort();
+        while (true) {
+            try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+                if (HANDED_OUT.add(probe.getLocalPort())) {
+                    return probe.getLocalPort();
+                }
+            }
         }
     }
+
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public void awaitStderr(String text, Duration atMost) {
         await().atMost(atMost).until(() -> stderr.stream().anyMatch(l -> l.contains(text)));

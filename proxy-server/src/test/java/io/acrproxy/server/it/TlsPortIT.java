@@ -1,0 +1,221 @@
+package io.acrproxy.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.acrproxy.core.observe.AccessLog;
+import io.acrproxy.server.tls.TestPki;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TLS port (design §2.4) with real clients: curl with an {@code https://} proxy URL, with and without a client
+ * certificate; the JDK's TLS for a tunnel that outlives a certificate rotation. Certificates are made by openssl.
+ */
+class TlsPortIT {
+    @RegisterExtension
+    static final TlsOriginExtension origin = TlsOriginExtension.on("127.0.0.26");
+
+    @TempDir
+    Path dir;
+
+    private TestPki pki;
+    private int tlsPort;
+    private final ListAppender<ILoggingEvent> accessLog = new ListAppender<>();
+    private final Logger logger = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER_NAME);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        assumeTrue(TestPki.available(), "openssl is not installed");
+        pki = new TestPki(Files.createDirectories(dir.resolve("pki")));
+        TestPki.Issued proxy = pki.server("proxy", "proxy.test", TestPki.KeyForm.EC_SEC1, 2);
+        Files.copy(proxy.certificate(), dir.resolve("proxy.crt"));
+        Files.copy(proxy.key(), dir.resolve("proxy.key"));
+        tlsPort = JarProcess.freePort();
+        accessLog.start();
+        logger.addAppender(accessLog);
+    }
+
+    @AfterEach
+    void tearDown() {
+        logger.detachAppender(accessLog);
+    }
+
+    private AppFixture app(String tlsExtra) throws Exception {
+        return new AppFixture("""
+                registries: [{name: myregistry}]
+                ports: [%d]
+                destinations: {denyRanges: ['169.254.0.0/16']}
+                resolver: {hosts: {myregistry.azurecr.io: 127.0.0.26, evilreg.azurecr.io: 127.0.0.26}}
+                listenTls: {address: 127.0.0.1, port: %d, certFile: proxy.crt, keyFile: proxy.key%s}
+                """.formatted(origin.port(), tlsPort, tlsExtra), dir, new ProxyServerIT.FailingResolver());
+    }
+
+    private List<String> accessLines() {
+        return accessLog.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    private String proxyUrl() {
+        return "https://127.0.0.1:" + tlsPort;
+    }
+
+    private String registryUrl(String host) {
+        return "https://" + host + ":" + origin.port() + "/v2/";
+    }
+
+    @Test
+    void curlWithAnHttpsProxyUrlIsServedAndToldWhyARegistryIsRefused() throws Exception {
+        try (AppFixture app = app("")) {
+            String ca = TestTls.get().caPem().toString();
+            Curl.Result ok = Curl.run("--proxy", proxyUrl(), "--proxy-cacert", pki.caCertificate().toString(),
+                    "--cacert", ca, "--write-out", "\\n%{http_code}", registryUrl("myregistry.azurecr.io"));
+            assertThat(ok.exit()).as(ok.err()).isZero();
+            assertThat(ok.out()).contains("\"path\":\"/v2/\"").endsWith("\n200");
+
+            Curl.Result denied = Curl.run("--verbose", "--proxy", proxyUrl(), "--proxy-cacert", pki.caCertificate().toString(),
+                    "--cacert", ca, registryUrl("evilreg.azurecr.io"));
+            assertThat(denied.exit()).isEqualTo(56);
+            assertThat(denied.err()).contains("< HTTP/1.1 403 Forbidden by egress policy: evilreg.azurecr.io is not an "
+                    + "allowed registry endpoint");
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(accessLines())
+                    .anySatisfy(line -> assertThat(line).contains("\"target\":\"myregistry.azurecr.io:" + origin.port() + "\"")
+                            .contains("\"decision\":\"allow\"").contains("\"client_cert\":null")
+                            .contains("\"end\":\"completed\"")));
+            String metrics = app.admin("GET", "/metrics").body();
+            assertThat(metrics).containsPattern("(?m)^acrproxy_tls_certificate_expiry_seconds [0-9.E]+$");
+        }
+    }
+
+    /** The opposite of the plain port's common mistake: an http:// proxy URL for the TLS port gets its 400 at once. */
+    @Test
+    void plainHttpOnTheTlsPortIsToldToUseAnHttpsProxyUrl() throws Exception {
+        try (AppFixture app = app("")) {
+            Curl.Result r = Curl.run("--verbose", "--proxy", "http://127.0.0.1:" + tlsPort, "--cacert",
+                    TestTls.get().caPem().toString(), registryUrl("myregistry.azurecr.io"));
+            assertThat(r.exit()).as(r.err()).isEqualTo(56);
+            assertThat(r.err()).contains("< HTTP/1.1 400 Bad Request: this port speaks TLS, but this is plain HTTP: use an "
+                    + "https:// proxy URL (HTTPS_PROXY=https://HOST:PORT), not http://");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(accessLines())
+                    .anySatisfy(line -> assertThat(line).contains("\"reason\":\"malformed_request\"")
+                            .contains("\"rule\":\"listenTls\"")));
+        }
+    }
+
+    @Test
+    void aRequiredClientCertificateIsCheckedAndItsIdentityLogged() throws Exception {
+        TestPki.Issued device = pki.client("device1", "device1.plant-a.devices.test", true);
+        TestPki.Issued cnOnly = pki.client("device2", "device2.plant-a.devices.test", false);
+        try (AppFixture app = app(", clientCaFile: pki/ca.crt, requireClientCert: true")) {
+            String ca = TestTls.get().caPem().toString();
+            Curl.Result without = Curl.run("--proxy", proxyUrl(), "--proxy-cacert", pki.caCertificate().toString(),
+                    "--cacert", ca, registryUrl("myregistry.azurecr.io"));
+            assertThat(without.exit()).as(without.err()).isNotZero();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(accessLines())
+                    .anySatisfy(line -> assertThat(line).contains("\"reason\":\"client_cert_rejected\"")
+                            .contains("the client presented no certificate, and listenTls.requireClientCert is true")));
+
+            for (TestPki.Issued cert : List.of(device, cnOnly)) {
+                Curl.Result with = Curl.run("--proxy", proxyUrl(), "--proxy-cacert", pki.caCertificate().toString(),
+                        "--proxy-cert", cert.certificate().toString(), "--proxy-key", cert.key().toString(),
+                        "--cacert", ca, registryUrl("myregistry.azurecr.io"));
+                assertThat(with.exit()).as(with.err()).isZero();
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(accessLines())
+                    .anySatisfy(line -> assertThat(line).contains("\"client_cert\":\"device1.plant-a.devices.test\"")
+                            .contains("\"decision\":\"allow\""))
+                    .anySatisfy(line -> assertThat(line).as("the CN, without a DNS name")
+                            .contains("\"client_cert\":\"device2.plant-a.devices.test\"")));
+        }
+    }
+
+    /**
+     * cert-manager rotates the files in place: new handshakes present the new certificate, a tunnel opened before goes
+     * on, and files that do not load (a key of another certificate) leave the one in force.
+     */
+    @Test
+    void aRotatedCertificateIsUsedForNewHandshakesAndOpenTunnelsGoOn() throws Exception {
+        try (AppFixture app = app("")) {
+            SSLSocket outer = tlsToProxy();
+            assertThat(subject(outer)).isEqualTo("CN=proxy.test");
+            outer.getOutputStream().write(("CONNECT myregistry.azurecr.io:" + origin.port() + " HTTP/1.1\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(RawProxyClient.readResponse(outer.getInputStream()).status()).isEqualTo(200);
+
+            TestPki.Issued next = pki.server("proxy-next", "proxy-next.test", TestPki.KeyForm.RSA_PKCS1, 2);
+            replace(next.key(), dir.resolve("proxy.key"));
+            replace(next.certificate(), dir.resolve("proxy.crt"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> peerName(tlsToProxy()).equals("CN=proxy-next.test"));
+
+            // The tunnel opened before the rotation: a TLS session with the registry through it, and a request.
+            SSLSocket inner = (SSLSocket) TestTls.get().clientContext().getSocketFactory()
+                    .createSocket(outer, "myregistry.azurecr.io", origin.port(), true);
+            javax.net.ssl.SSLParameters params = inner.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            inner.setSSLParameters(params);
+            assertThat(TlsTunnels.get(inner, "myregistry.azurecr.io").status()).isEqualTo(200);
+            inner.close();
+
+            TestPki.Issued stranger = pki.server("stranger", "stranger.test", TestPki.KeyForm.EC_PKCS8, 2);
+            replace(stranger.key(), dir.resolve("proxy.key"));
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(app.admin("GET", "/metrics").body())
+                    .containsPattern("(?m)^acrproxy_tls_reloads_total\\{result=\"failure\"} 1\\.0$"));
+            assertThat(peerName(tlsToProxy())).as("the certificate in force stays").isEqualTo("CN=proxy-next.test");
+        }
+    }
+
+    /** Written beside the target and moved over it, as cert-manager's and kubelet's writers do. */
+    private static void replace(Path from, Path to) throws Exception {
+        Path staged = to.resolveSibling(to.getFileName() + ".new");
+        Files.copy(from, staged, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(staged, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** A handshaken TLS connection to the TLS port, trusting the test PKI's CA. */
+    private SSLSocket tlsToProxy() throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(pki.caCertificate())) {
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", tlsPort);
+        socket.startHandshake();
+        return socket;
+    }
+
+    /** The subject of the certificate a new handshake with the TLS port presents. */
+    private static String peerName(SSLSocket socket) throws Exception {
+        try (socket) {
+            return subject(socket);
+        }
+    }
+
+    private static String subject(SSLSocket socket) throws Exception {
+        return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+    }
+}
