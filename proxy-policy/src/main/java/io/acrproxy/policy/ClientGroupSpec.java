@@ -12,6 +12,8 @@ import java.util.Set;
  *
  * @param clients     source prefixes that select the group (after the PROXY protocol, when a balancer is in front)
  * @param users       authenticated proxy user names that select the group
+ * @param certificates identities of verified client certificates on the TLS port that select the group: exact names or
+ *                    {@code *.suffix}, where {@code *} stands for one label (design §2.4, §6.7)
  * @param blobStorage the group's {@code blobStorage}, or {@code null} when it does not set one
  * @param ports       the group's {@code ports}, or {@code null} when it does not set them
  * @param mode        the group's {@code mode}, or {@code null} for the top-level one
@@ -20,6 +22,7 @@ public record ClientGroupSpec(
         String name,
         List<Cidr> clients,
         Set<String> users,
+        Set<String> certificates,
         GroupAllowlist allowlist,
         List<RegistrySpec> registries,
         List<EndpointSet> endpointSets,
@@ -37,6 +40,7 @@ public record ClientGroupSpec(
         Objects.requireNonNull(name, "name");
         clients = List.copyOf(clients);
         users = Set.copyOf(users);
+        certificates = Set.copyOf(certificates);
         Objects.requireNonNull(allowlist, "allowlist");
         registries = List.copyOf(registries);
         endpointSets = List.copyOf(endpointSets);
@@ -48,27 +52,33 @@ public record ClientGroupSpec(
 
     /** A group with an empty allowlist of its own, selected by {@code clients} and {@code users}; for tests. */
     public static ClientGroupSpec of(String name, List<Cidr> clients, Set<String> users, GroupAllowlist allowlist) {
-        return new ClientGroupSpec(name, clients, users, allowlist, List.of(), List.of(), null, Set.of(), List.of(),
+        return new ClientGroupSpec(name, clients, users, Set.of(), allowlist, List.of(), List.of(), null, Set.of(), List.of(),
                 List.of(), null, null);
     }
 
+    /** This group, selected also by client certificates whose identity matches one of {@code patterns}. */
+    public ClientGroupSpec withCertificates(String... patterns) {
+        return new ClientGroupSpec(name, clients, users, Set.of(patterns), allowlist, registries, endpointSets, blobStorage,
+                presets, iotHubs, extraHosts, ports, mode);
+    }
+
     public ClientGroupSpec withRegistries(RegistrySpec... list) {
-        return new ClientGroupSpec(name, clients, users, allowlist, List.of(list), endpointSets, blobStorage, presets,
+        return new ClientGroupSpec(name, clients, users, certificates, allowlist, List.of(list), endpointSets, blobStorage, presets,
                 iotHubs, extraHosts, ports, mode);
     }
 
     public ClientGroupSpec withExtraHosts(String... hosts) {
-        return new ClientGroupSpec(name, clients, users, allowlist, registries, endpointSets, blobStorage, presets,
+        return new ClientGroupSpec(name, clients, users, certificates, allowlist, registries, endpointSets, blobStorage, presets,
                 iotHubs, List.of(hosts), ports, mode);
     }
 
     public ClientGroupSpec withMode(Mode m) {
-        return new ClientGroupSpec(name, clients, users, allowlist, registries, endpointSets, blobStorage, presets,
+        return new ClientGroupSpec(name, clients, users, certificates, allowlist, registries, endpointSets, blobStorage, presets,
                 iotHubs, extraHosts, ports, m);
     }
 
     public ClientGroupSpec withPorts(Integer... list) {
-        return new ClientGroupSpec(name, clients, users, allowlist, registries, endpointSets, blobStorage, presets,
+        return new ClientGroupSpec(name, clients, users, certificates, allowlist, registries, endpointSets, blobStorage, presets,
                 iotHubs, extraHosts, Set.of(list), mode);
     }
 

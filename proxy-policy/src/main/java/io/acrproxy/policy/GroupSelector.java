@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * Picks a connection's client group (design §6.7): the first group in file order whose {@code clients} contain the
- * client's address or whose {@code users} name its authenticated user. In time independent of the number of groups:
- * one prefix lookup and one hash lookup.
+ * client's address, whose {@code users} name its authenticated user, or whose {@code certificates} match its verified
+ * client certificate. In time independent of the number of groups: one prefix lookup and at most three hash lookups.
  *
  * <p>The prefixes go into one {@link CidrSet}, which answers with the most specific prefix. Two prefixes are either
  * disjoint or nested, so most-specific equals first-in-file-order once every prefix that lies inside an earlier
@@ -24,6 +24,8 @@ final class GroupSelector {
     private final CidrSet addresses;
     private final Map<String, Integer> indexByName = new HashMap<>();
     private final Map<String, Integer> indexByUser = new HashMap<>();
+    /** Exact names and {@code *.suffix} patterns as written (normalised), to the first group that lists them. */
+    private final Map<String, Integer> indexByCertificate = new HashMap<>();
     private final List<ShadowedPrefix> shadowed = new ArrayList<>();
 
     GroupSelector(List<ClientGroupSpec> groups) {
@@ -33,6 +35,9 @@ final class GroupSelector {
             indexByName.put(g.name(), i);
             for (String user : g.users()) {
                 indexByUser.putIfAbsent(user, i); // a user in two groups is a config error; the first keeps it
+            }
+            for (String pattern : g.certificates()) {
+                indexByCertificate.putIfAbsent(pattern, i);
             }
             for (Cidr prefix : g.clients()) {
                 ShadowedPrefix by = shadowedBy(groups, i, prefix);
@@ -62,19 +67,34 @@ final class GroupSelector {
      *
      * @param user the authenticated proxy user, or {@code null}
      */
-    int select(InetAddress client, String user) {
-        int byAddress = NONE;
+    int select(InetAddress client, String user, String certificate) {
+        int selected = NONE;
         if (client != null) {
             String name = addresses.lookup(client);
             if (name != null) {
-                byAddress = indexByName.get(name);
+                selected = indexByName.get(name);
             }
         }
-        if (user == null) {
-            return byAddress;
+        if (user != null) {
+            selected = Math.min(selected, indexByUser.getOrDefault(user, NONE));
         }
-        Integer byUser = indexByUser.get(user);
-        return byUser == null ? byAddress : Math.min(byAddress, byUser);
+        if (certificate != null) {
+            selected = Math.min(selected, byCertificate(certificate));
+        }
+        return selected;
+    }
+
+    /**
+     * The first group whose pattern matches {@code identity} (normalised as host names are): the exact name, or
+     * {@code *.suffix} for an identity one label longer than the suffix.
+     */
+    private int byCertificate(String identity) {
+        int exact = indexByCertificate.getOrDefault(identity, NONE);
+        int dot = identity.indexOf('.');
+        if (dot <= 0) {
+            return exact;
+        }
+        return Math.min(exact, indexByCertificate.getOrDefault("*" + identity.substring(dot), NONE));
     }
 
     /** Every prefix that can never select its group, with the earlier prefix that covers it. */

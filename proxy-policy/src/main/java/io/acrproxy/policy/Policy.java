@@ -117,10 +117,20 @@ public final class Policy {
      * @param user   the authenticated proxy user, or {@code null}
      */
     public GroupPolicy select(InetAddress client, String user) {
+        return select(client, user, null);
+    }
+
+    /**
+     * As {@link #select(InetAddress, String)}, for a connection on the TLS port with a verified client certificate:
+     * the first group in file order that names its address, its user or its certificate (design §6.7).
+     *
+     * @param certificate the verified client certificate's identity (design §2.4), or {@code null}
+     */
+    public GroupPolicy select(InetAddress client, String user, String certificate) {
         if (groups.isEmpty()) {
             return defaultGroup;
         }
-        int index = selector.select(client, user);
+        int index = selector.select(client, user, certificate);
         return index == GroupSelector.NONE ? defaultGroup : groups.get(index);
     }
 

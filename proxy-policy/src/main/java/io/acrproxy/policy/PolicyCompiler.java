@@ -69,6 +69,7 @@ public final class PolicyCompiler {
      */
     private static void checkGroups(List<ClientGroupSpec> groups, List<String> problems) {
         Map<String, String> groupOfUser = new java.util.HashMap<>();
+        Map<String, String> groupOfCertificate = new java.util.HashMap<>();
         java.util.Set<String> names = new java.util.HashSet<>();
         List<ShadowedPrefix> shadowed = new GroupSelector(groups).shadowed();
         for (ClientGroupSpec g : groups) {
@@ -86,8 +87,14 @@ public final class PolicyCompiler {
                     problems.add(where + "user " + HostName.quote(user) + " is in group " + other + " already");
                 }
             }
-            if (g.clients().isEmpty() && g.users().isEmpty()) {
-                problems.add(where + "selects no client (expected: clients, users or both)");
+            for (String pattern : g.certificates()) {
+                String other = groupOfCertificate.putIfAbsent(pattern, g.name());
+                if (other != null && !other.equals(g.name())) {
+                    problems.add(where + "certificate " + HostName.quote(pattern) + " is in group " + other + " already");
+                }
+            }
+            if (g.clients().isEmpty() && g.users().isEmpty() && g.certificates().isEmpty()) {
+                problems.add(where + "selects no client (expected: clients, users, certificates or several)");
             }
             long mine = shadowed.stream().filter(s -> s.group().equals(g.name())).count();
             if (!g.clients().isEmpty() && mine == g.clients().size()) {

@@ -49,7 +49,9 @@ final class PolicyVersion {
         sha.update(canonical.getBytes(StandardCharsets.UTF_8));
         // Only when there are groups, so that a config without them keeps the version it had before groups existed.
         for (ClientGroupSpec g : spec.clientGroups()) {
+            // certificates= only when the group has some: groups from before certificates keep their version.
             sha.update(("\ngroup=" + g.name() + " clients=" + cidrs(g.clients()) + " users=" + sorted(g.users())
+                    + (g.certificates().isEmpty() ? "" : " certificates=" + sorted(g.certificates()))
                     + " allowlist=" + g.allowlist() + " registries=" + g.registries() + " endpoints=" + g.endpointSets()
                     + " blob=" + g.blobStorage() + " presets=" + sorted(g.presets()) + " iotHubs=" + g.iotHubs()
                     + " extraHosts=" + g.extraHosts() + " ports=" + (g.ports() == null ? "inherit" : sorted(g.ports()))

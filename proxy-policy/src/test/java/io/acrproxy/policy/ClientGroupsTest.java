@@ -58,6 +58,34 @@ class ClientGroupsTest {
         assertThat(p.select(ip(client), user).name()).isEqualTo(group);
     }
 
+    /** Client certificates on the TLS port (design §2.4): exact names and one-label wildcards, first group wins. */
+    @ParameterizedTest(name = "{0} with {1} -> {2}")
+    @CsvSource(nullValues = "-", value = {
+            "192.168.1.1, device1.plant-a.devices.contoso.com, plant-a",
+            "192.168.1.1, gateway.plant-b.devices.contoso.com, plant-b",
+            "192.168.1.1, other.plant-b.devices.contoso.com, default",    // plant-b lists one exact name
+            "192.168.1.1, a.b.plant-a.devices.contoso.com, default",      // * is one label, not several
+            "192.168.1.1, plant-a.devices.contoso.com, default",          // nor none
+            "192.168.1.1, device1.plant-a.devices.contoso.com.evil, default",
+            "10.2.2.3, device1.plant-a.devices.contoso.com, plant-a",     // plant-a comes before plant-b (by address)
+            "10.1.2.3, gateway.plant-b.devices.contoso.com, plant-a",
+            "10.9.9.9, gateway.plant-b.devices.contoso.com, plant-b",     // plant-b comes before build
+            "192.168.1.1, -, default",
+    })
+    void aClientCertificateSelectsItsGroupAsAnAddressOrAUserDoes(String client, String certificate, String group)
+            throws Exception {
+        Policy p = policy(A.withCertificates("*.plant-a.devices.contoso.com"),
+                B.withCertificates("gateway.plant-b.devices.contoso.com"), BUILD);
+
+        assertThat(p.select(ip(client), null, certificate).name()).isEqualTo(group);
+    }
+
+    @Test
+    void certificatesChangeTheVersionOnlyWhenAGroupHasSome() {
+        assertThat(policy(A.withCertificates()).version()).isEqualTo(policy(A).version());
+        assertThat(policy(A.withCertificates("*.plant-a.devices.contoso.com")).version()).isNotEqualTo(policy(A).version());
+    }
+
     @Test
     void withoutGroupsEveryoneGetsTheTopLevelPolicyAndItsVersionIsUnchanged() throws Exception {
         PolicySpec spec = PolicySpec.builder().registries(TOP).build();
@@ -135,7 +163,7 @@ class ClientGroupsTest {
 
         assertThatThrownBy(() -> policy(A, nothing, twice, sameUser, shadowed, reserved))
                 .isInstanceOf(PolicyCompileException.class)
-                .hasMessageContaining("clientGroups[empty]: selects no client (expected: clients, users or both)")
+                .hasMessageContaining("clientGroups[empty]: selects no client (expected: clients, users, certificates or several)")
                 .hasMessageContaining("clientGroups[plant-a]: the name is used twice")
                 .hasMessageContaining("clientGroups[other]: user \"edge-a\" is in group plant-a already")
                 .hasMessageContaining("clientGroups[inner]: every prefix in clients lies inside an earlier group's "

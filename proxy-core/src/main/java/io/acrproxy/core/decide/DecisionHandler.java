@@ -39,8 +39,10 @@ public final class DecisionHandler extends ChannelInboundHandlerAdapter {
         }
         Policy whole = policies.get();
         connection.record().policyVersion(whole.version());
-        // The group is chosen now that the user is known (stage 3): by address and user, first match (design §6.7).
-        GroupPolicy policy = whole.select(connection.clientAddress(), connection.record().user());
+        // The group is chosen now that the user is known (stage 3): by address, user and, on the TLS port, client
+        // certificate, first match (design §6.7).
+        GroupPolicy policy = whole.select(connection.clientAddress(), connection.record().user(),
+                connection.clientCertificate());
         connection.record().group(policy.name());
         if (!head.isConnect()) {
             PlainHttpRefusal refusal = PlainHttpRefusal.of(head, policy);

@@ -19,10 +19,11 @@ import java.util.Objects;
 public final class BlockedTargets {
     /**
      * One row of {@code /blocked}; {@code wouldDeny} marks report-mode rows (let through, but counted), {@code group}
-     * the client group whose policy refused it (design §6.7).
+     * the client group whose policy refused it (design §6.7), {@code lastClientCert} the last client's verified
+     * certificate identity on the TLS port, or {@code null} (design §2.4).
      */
     public record Entry(String host, int port, String group, String reason, boolean wouldDeny, long count,
-                        Instant firstSeen, Instant lastSeen, String lastClient) {
+                        Instant firstSeen, Instant lastSeen, String lastClient, String lastClientCert) {
     }
 
     private record Key(String host, int port, String group, String reason, boolean wouldDeny) {
@@ -33,6 +34,7 @@ public final class BlockedTargets {
         final Instant firstSeen;
         Instant lastSeen;
         String lastClient;
+        String lastClientCert;
 
         Row(Instant now) {
             firstSeen = now;
@@ -57,13 +59,20 @@ public final class BlockedTargets {
         };
     }
 
+    public void record(String host, int port, String group, String reason, boolean wouldDeny, String client,
+                       Instant now) {
+        record(host, port, group, reason, wouldDeny, client, null, now);
+    }
+
+    /** @param clientCert the client's verified certificate identity on the TLS port, or {@code null} */
     public synchronized void record(String host, int port, String group, String reason, boolean wouldDeny, String client,
-                                    Instant now) {
+                                    String clientCert, Instant now) {
         Objects.requireNonNull(host, "host");
         Row row = rows.computeIfAbsent(new Key(host, port, group, reason, wouldDeny), k -> new Row(now));
         row.count++;
         row.lastSeen = now;
         row.lastClient = client;
+        row.lastClientCert = clientCert;
     }
 
     public synchronized int size() {
@@ -89,7 +98,7 @@ public final class BlockedTargets {
         synchronized (this) {
             all = new ArrayList<>(rows.size());
             rows.forEach((k, r) -> all.add(new Entry(k.host(), k.port(), k.group(), k.reason(), k.wouldDeny(), r.count,
-                    r.firstSeen, r.lastSeen, r.lastClient)));
+                    r.firstSeen, r.lastSeen, r.lastClient, r.lastClientCert)));
         }
         all.sort(order);
         return all.subList(0, Math.min(limit, all.size()));

@@ -172,7 +172,7 @@ public final class ConnectionEvents {
         Authority a = r.authority;
         if (a != null) {
             String host = a.host() instanceof IpLiteral ip ? ip.text() : a.host().text();
-            blocked.record(host, a.port(), r.group, r.reason.code(), wouldDeny, r.client, clock.instant());
+            blocked.record(host, a.port(), r.group, r.reason.code(), wouldDeny, r.client, r.clientCert, clock.instant());
         }
     }
 }

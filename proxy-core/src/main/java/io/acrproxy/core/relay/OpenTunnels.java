@@ -20,11 +20,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OpenTunnels {
     /**
-     * One relaying tunnel, with what chose its client group (address and user, design §6.7) and the record that
-     * says, when it is revoked, why.
+     * One relaying tunnel, with what chose its client group (address, user and client certificate, design §6.7) and
+     * the record that says, when it is revoked, why.
      */
     public record Tunnel(Relay relay, Authority target, InetAddress upstream, String sni, InetAddress clientAddress,
-                         String user, TunnelRecord record) {
+                         String user, String clientCert, TunnelRecord record) {
         Channel client() {
             return relay.client();
         }
@@ -117,7 +117,7 @@ public final class OpenTunnels {
 
     /** What {@code policy} says against the tunnel now, or {@code null} when it still allows it. */
     static Decision refusal(Policy policy, Tunnel t) {
-        GroupPolicy group = policy.select(t.clientAddress(), t.user());
+        GroupPolicy group = policy.select(t.clientAddress(), t.user(), t.clientCert());
         Decision target = group.decide(t.target());
         if (!target.permits()) {
             return target;

@@ -50,7 +50,7 @@ public final class RelayStage {
         Relay relay = Relay.start(connection.channel(), upstream, null, settings, result -> ended(connection, target, result));
         ParentConnector.releaseHeldBytes(upstream); // what a parent proxy sent behind its 2xx, to the relay's handler
         tunnels.add(new OpenTunnels.Tunnel(relay, target, ((InetSocketAddress) upstream.remoteAddress()).getAddress(), sni,
-                connection.clientAddress(), record.user(), record), decidedBy.policy(), policies.get());
+                connection.clientAddress(), record.user(), record.clientCert(), record), decidedBy.policy(), policies.get());
     }
 
     /** The access log's {@code end} of a relayed tunnel (design §9.2). */

@@ -34,7 +34,8 @@ final class BlockedView {
                     .put("count", e.count())
                     .put("firstSeen", e.firstSeen().toString())
                     .put("lastSeen", e.lastSeen().toString())
-                    .put("lastClient", e.lastClient());
+                    .put("lastClient", e.lastClient())
+                    .put("lastClientCert", e.lastClientCert());
         }
     }
 }

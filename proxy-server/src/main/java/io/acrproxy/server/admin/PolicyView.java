@@ -51,6 +51,7 @@ final class PolicyView {
                 n.put("name", g.name());
                 g.group().clients().stream().map(Cidr::toString).forEach(n.putArray("clients")::add);
                 new TreeSet<>(g.group().users()).forEach(n.putArray("users")::add);
+                new TreeSet<>(g.group().certificates()).forEach(n.putArray("certificates")::add);
                 n.put("allowlist", g.group().allowlist().code());
                 n.put("mode", g.mode().code());
                 g.ports().forEach(n.putArray("ports")::add);

@@ -60,6 +60,9 @@ final class CheckConfigCommand implements Callable<Integer> {
         if (!g.users().isEmpty()) {
             parts.add("users " + String.join(", ", new TreeSet<>(g.users())));
         }
+        if (!g.certificates().isEmpty()) {
+            parts.add("certificates " + String.join(", ", new TreeSet<>(g.certificates())));
+        }
         return String.join("; ", parts);
     }
 

@@ -38,13 +38,18 @@ final class ClientGroupsSection {
         this.policy = policy;
     }
 
-    /** @param authUsers the names in {@code auth.users}: a group's users must be among them */
+    /**
+     * @param authUsers the names in {@code auth.users}: a group's users must be among them
+     * @param clientCertificates whether the TLS port verifies client certificates ({@code listenTls.clientCaFile}):
+     *                           without it {@code certificates} select nobody
+     */
     List<ProxyConfig.ClientGroup> validate(List<WireConfig.ClientGroup> raw, KeyPath at, Cloud cloud,
-            List<String> authUsers) {
+            List<String> authUsers, boolean clientCertificates) {
         List<ProxyConfig.ClientGroup> out = new ArrayList<>();
         List<KeyPath> outAt = new ArrayList<>();
         Map<String, KeyPath> names = new HashMap<>();
         Map<String, String> groupOfUser = new HashMap<>();
+        Map<String, String> groupOfCertificate = new HashMap<>();
         for (int i = 0; raw != null && i < raw.size(); i++) {
             WireConfig.ClientGroup g = raw.get(i);
             if (g == null) {
@@ -62,8 +67,10 @@ final class ClientGroupsSection {
             }
             List<Cidr> clients = checks.each(g.clients(), gAt.key("clients"), Cidr::parse);
             List<String> users = users(g.users(), gAt.key("users"), name, authUsers, groupOfUser);
-            if ((g.clients() == null || g.clients().isEmpty()) && (g.users() == null || g.users().isEmpty())) {
-                problems.error(gAt, "selects no client (expected: clients, users or both)");
+            List<String> certificates = certificates(g.certificates(), gAt.key("certificates"), name, clientCertificates,
+                    groupOfCertificate);
+            if (isEmpty(g.clients()) && isEmpty(g.users()) && isEmpty(g.certificates())) {
+                problems.error(gAt, "selects no client (expected: clients, users, certificates or several)");
             }
             GroupAllowlist allowlist = checks.required(g.allowlist(), gAt.key("allowlist"),
                     "replace or add: whether the group's allowlist replaces the top-level one or adds to it",
@@ -79,7 +86,8 @@ final class ClientGroupsSection {
             List<Integer> ports = g.ports() == null ? null : policy.ports(g.ports(), gAt.key("ports"));
             Mode mode = g.mode() == null ? null : policy.mode(g.mode(), gAt.key("mode"));
             if (name != null && allowlist != null && !problems.hasErrorsWithin(gAt)) {
-                ProxyConfig.ClientGroup group = new ProxyConfig.ClientGroup(name, clients, users, allowlist, registries,
+                ProxyConfig.ClientGroup group = new ProxyConfig.ClientGroup(name, clients, users, certificates, allowlist,
+                        registries,
                         endpointFiles, blobStorage, presets, iotHubs, extraHosts, ports, mode);
                 warnIfItAllowsNothing(group, gAt);
                 out.add(group);
@@ -112,6 +120,37 @@ final class ClientGroupsSection {
         }
         if (!out.isEmpty() && authUsers.isEmpty()) {
             problems.warn(at, "no client authenticates without auth.users, so users never select this group");
+        }
+        return out;
+    }
+
+    private static boolean isEmpty(List<String> list) {
+        return list == null || list.isEmpty();
+    }
+
+    /**
+     * {@code certificates}: identities of client certificates (design §2.4), written as host patterns are (an exact
+     * name or {@code *.suffix}) and normalised the same way, since identities are; each in one group only.
+     */
+    private List<String> certificates(List<String> raw, KeyPath at, String group, boolean verified,
+            Map<String, String> groupOfCertificate) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; raw != null && i < raw.size(); i++) {
+            String pattern = raw.get(i) == null ? null : checks.value(raw.get(i), at.index(i), null, HostPatterns::normalise);
+            if (pattern == null) {
+                continue;
+            }
+            String other = groupOfCertificate.putIfAbsent(pattern, group == null ? "" : group);
+            if (other != null) {
+                problems.error(at.index(i), HostName.quote(pattern) + " is in group " + other + " already (expected: each "
+                        + "certificate name in one group)");
+            } else {
+                out.add(pattern);
+            }
+        }
+        if (!out.isEmpty() && !verified) {
+            problems.warn(at, "no client certificate is verified without listenTls.clientCaFile, so certificates never "
+                    + "select this group");
         }
         return out;
     }

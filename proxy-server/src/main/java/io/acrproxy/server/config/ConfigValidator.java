@@ -84,7 +84,8 @@ final class ConfigValidator {
         List<ProxyConfig.RouteEntry> routes = parentsSection.routes(w.routes(), root.key("routes"), parents,
                 problems.hasErrorsWithin(root.key("parents")));
         List<ProxyConfig.ClientGroup> clientGroups = clientGroupsSection.validate(w.clientGroups(),
-                root.key("clientGroups"), cloud, auth.users().stream().map(ProxyConfig.User::name).toList());
+                root.key("clientGroups"), cloud, auth.users().stream().map(ProxyConfig.User::name).toList(),
+                listenTls != null && listenTls.files().clientCaFile() != null);
         ProxyConfig config = new ProxyConfig(listen, listenTls, admin, cloud, mode, registries, endpointFiles, allowRegistryApex,
                 blobStorage, presets, iotHubs, extraHosts, ports, sni, serviceTags, destinations, resolver, clients, auth,
                 limits, timeouts, revokeOnReload, transport, relay, proxyProtocol, logProbes, parents, routes, clientGroups);

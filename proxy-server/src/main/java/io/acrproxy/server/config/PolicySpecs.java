@@ -115,7 +115,8 @@ public final class PolicySpecs {
         List<ClientGroupSpec> out = new java.util.ArrayList<>();
         for (int i = 0; i < groups.size(); i++) {
             ProxyConfig.ClientGroup g = groups.get(i);
-            out.add(new ClientGroupSpec(g.name(), g.clients(), Set.copyOf(g.users()), g.allowlist(), g.registries(),
+            out.add(new ClientGroupSpec(g.name(), g.clients(), Set.copyOf(g.users()), Set.copyOf(g.certificates()),
+                    g.allowlist(), g.registries(),
                     endpointSets.get(i), g.blobStorage(), g.presets(), g.iotHubs(), g.extraHosts(),
                     g.ports() == null ? null : Set.copyOf(g.ports()), g.mode()));
         }

@@ -102,7 +102,8 @@ public record ProxyConfig(
      * @param ports       {@code null} when the group does not set them
      * @param mode        {@code null} for the top-level mode
      */
-    public record ClientGroup(String name, List<Cidr> clients, List<String> users, GroupAllowlist allowlist,
+    public record ClientGroup(String name, List<Cidr> clients, List<String> users, List<String> certificates,
+                              GroupAllowlist allowlist,
                               List<RegistrySpec> registries, List<Path> endpointFiles, BlobStorageSpec blobStorage,
                               Set<Preset> presets, List<String> iotHubs, List<String> extraHosts, List<Integer> ports,
                               Mode mode) {
@@ -110,6 +111,7 @@ public record ProxyConfig(
             Objects.requireNonNull(name, "name");
             clients = List.copyOf(clients);
             users = List.copyOf(users);
+            certificates = List.copyOf(certificates);
             Objects.requireNonNull(allowlist, "allowlist");
             registries = List.copyOf(registries);
             endpointFiles = List.copyOf(endpointFiles);

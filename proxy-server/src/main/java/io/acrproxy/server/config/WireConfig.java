@@ -43,7 +43,7 @@ record WireConfig(
         List<ClientGroup> clientGroups) {
 
     /** {@code clientGroups[]}: who is in the group, and its own allowlist and mode (design §6.7). */
-    record ClientGroup(String name, List<String> clients, List<String> users, String allowlist,
+    record ClientGroup(String name, List<String> clients, List<String> users, List<String> certificates, String allowlist,
                        List<Registry> registries, List<String> endpointFiles, BlobStorage blobStorage,
                        List<String> presets, List<String> iotHubs, List<String> extraHosts, List<Integer> ports,
                        String mode) {

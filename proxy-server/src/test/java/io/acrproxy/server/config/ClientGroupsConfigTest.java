@@ -134,11 +134,11 @@ class ClientGroupsConfigTest {
                   - {name: Default, clients: ["10.4.0.0/16"]}
                 """)).containsExactly(
                 "clientGroups[5].registres: unknown key, did you mean \"registries\"? (expected: one of name, clients, "
-                        + "users, allowlist, registries, endpointFiles, blobStorage, presets, iotHubs, extraHosts, ports, mode)",
+                        + "users, certificates, allowlist, registries, endpointFiles, blobStorage, presets, iotHubs, extraHosts, ports, mode)",
                 "clientGroups[1].name: \"plant-a\" is used twice, also at clientGroups[0] (expected: distinct group names)",
                 "clientGroups[2].users[0]: \"edge-a\" is in group plant-a already (expected: each user in one group)",
                 "clientGroups[2].users[1]: \"nobody\" is not a user in auth.users (expected: one of edge-a, edge-b)",
-                "clientGroups[3]: selects no client (expected: clients, users or both)",
+                "clientGroups[3]: selects no client (expected: clients, users, certificates or several)",
                 "clientGroups[5].allowlist: \"merge\" is not valid (expected: replace, the group gets only its own "
                         + "allowlist, or add, the top-level allowlist and its own)",
                 "clientGroups[6].name: \"Default\" is not a valid group name (expected: 1-63 lower-case letters, digits, "
@@ -148,6 +148,29 @@ class ClientGroupsConfigTest {
                 "clientGroups[4].clients: 10.1.2.0/24 lies inside 10.1.0.0/16 of group plant-a, and the first matching "
                         + "group wins, so no address selects this group (expected: put it before the wider group, or "
                         + "narrow that one)");
+    }
+
+    /** Client certificates select groups as host patterns match names (design §2.4, §6.7). */
+    @Test
+    void certificatesAreHostPatternsEachInOneGroup() {
+        assertThat(errors("""
+                registries: [{name: corpreg}]
+                clientGroups:
+                  - {name: a, certificates: ["*.Plant-A.devices.contoso.com."], allowlist: add}
+                  - {name: b, certificates: ["*.plant-a.devices.contoso.com", "*", "gw*.contoso.com"], allowlist: add}
+                """)).containsExactly(
+                "clientGroups[1].certificates[0]: \"*.plant-a.devices.contoso.com\" is in group a already (expected: each "
+                        + "certificate name in one group)",
+                "clientGroups[1].certificates[1]: \"*\" is not a valid pattern: \"*\" must be followed by a suffix "
+                        + "(expected: a host name such as example.com, or *.example.com)",
+                "clientGroups[1].certificates[2]: \"gw*.contoso.com\" is not a valid pattern: \"*\" may only be the "
+                        + "whole first label (expected: a host name such as example.com, or *.example.com)");
+        assertThat(warnings("""
+                registries: [{name: corpreg}]
+                clientGroups:
+                  - {name: a, certificates: ["*.plant-a.devices.contoso.com"], allowlist: add}
+                """)).containsExactly("clientGroups[0].certificates: no client certificate is verified without "
+                + "listenTls.clientCaFile, so certificates never select this group");
     }
 
     @Test

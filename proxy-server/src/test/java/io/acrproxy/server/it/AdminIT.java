@@ -268,9 +268,15 @@ class AdminIT {
 
     @Test
     void everyMetricTheDashboardAndAlertsUseIsExposed() throws Exception {
-        // The per-parent meters exist once a parent is configured (their label values are the parents' names).
-        try (AppFixture f = new AppFixture(yaml("parents: [{name: corp, url: 'http://127.0.0.74:9'}]"), dir,
-                new ProxyServerIT.FailingResolver())) {
+        // The per-parent meters exist once a parent is configured (their label values are the parents' names), the TLS
+        // port's once listenTls is.
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.acrproxy.server.tls.TestPki.available(), "openssl is not installed");
+        io.acrproxy.server.tls.TestPki pki = new io.acrproxy.server.tls.TestPki(Files.createDirectories(dir.resolve("pki")));
+        io.acrproxy.server.tls.TestPki.Issued cert = pki.server("proxy", "proxy.test",
+                io.acrproxy.server.tls.TestPki.KeyForm.EC_PKCS8, 2);
+        try (AppFixture f = new AppFixture(yaml("parents: [{name: corp, url: 'http://127.0.0.74:9'}]\n"
+                + "listenTls: {address: 127.0.0.1, port: " + JarProcess.freePort() + ", certFile: '" + cert.certificate()
+                + "', keyFile: '" + cert.key() + "'}"), dir, new ProxyServerIT.FailingResolver())) {
             // jvm_gc_pause_seconds appears with the first collection Micrometer is told about.
             System.gc();
             await().atMost(Duration.ofSeconds(10)).until(() -> f.admin("GET", "/metrics").body().contains("jvm_gc_pause_seconds"));

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 class TlsPortIT {
     @RegisterExtension
-    static final TlsOriginExtension origin = TlsOriginExtension.on("127.0.0.26");
+    static final TlsOriginExtension origin = TlsOriginExtension.on("127.0.0.110");
 
     @TempDir
     Path dir;
@@ -63,13 +63,17 @@ class TlsPortIT {
     }
 
     private AppFixture app(String tlsExtra) throws Exception {
+        return app(tlsExtra, "");
+    }
+
+    private AppFixture app(String tlsExtra, String moreYaml) throws Exception {
         return new AppFixture("""
                 registries: [{name: myregistry}]
                 ports: [%d]
                 destinations: {denyRanges: ['169.254.0.0/16']}
-                resolver: {hosts: {myregistry.azurecr.io: 127.0.0.26, evilreg.azurecr.io: 127.0.0.26}}
+                resolver: {hosts: {myregistry.azurecr.io: 127.0.0.110, evilreg.azurecr.io: 127.0.0.110}}
                 listenTls: {address: 127.0.0.1, port: %d, certFile: proxy.crt, keyFile: proxy.key%s}
-                """.formatted(origin.port(), tlsPort, tlsExtra), dir, new ProxyServerIT.FailingResolver());
+                """.formatted(origin.port(), tlsPort, tlsExtra) + moreYaml, dir, new ProxyServerIT.FailingResolver());
     }
 
     private List<String> accessLines() {
@@ -148,6 +152,50 @@ class TlsPortIT {
                     .anySatisfy(line -> assertThat(line).as("the CN, without a DNS name")
                             .contains("\"client_cert\":\"device2.plant-a.devices.test\"")));
         }
+    }
+
+    /**
+     * A device certificate selects its plant's group (design §6.7): the same curl is allowed the plant's registry and
+     * refused the top-level one, and without a certificate it is the other way round; /blocked names the certificate.
+     */
+    @Test
+    void aDeviceCertificateSelectsItsClientGroup() throws Exception {
+        TestPki.Issued device = pki.client("device7", "device7.plant-a.devices.test", true);
+        try (AppFixture app = app(", clientCaFile: pki/ca.crt", """
+                clientGroups:
+                  - {name: plant-a, certificates: ['*.plant-a.devices.test'], allowlist: replace, registries: [{name: evilreg}],
+                     ports: [%d]}
+                """.formatted(origin.port()))) {
+            String ca = TestTls.get().caPem().toString();
+            List<String> asDevice = List.of("--proxy", proxyUrl(), "--proxy-cacert", pki.caCertificate().toString(),
+                    "--proxy-cert", device.certificate().toString(), "--proxy-key", device.key().toString(), "--cacert", ca);
+            List<String> anonymous = List.of("--proxy", proxyUrl(), "--proxy-cacert", pki.caCertificate().toString(),
+                    "--cacert", ca);
+
+            Curl.Result allowed = curl(asDevice, registryUrl("evilreg.azurecr.io"));
+            assertThat(allowed.exit()).as(allowed.err()).isZero();
+            Curl.Result refused = curl(asDevice, registryUrl("myregistry.azurecr.io"));
+            assertThat(refused.exit()).isEqualTo(56);
+            assertThat(refused.err()).contains("myregistry.azurecr.io is not an allowed registry endpoint");
+            assertThat(curl(anonymous, registryUrl("myregistry.azurecr.io")).exit()).isZero();
+            assertThat(curl(anonymous, registryUrl("evilreg.azurecr.io")).exit()).isEqualTo(56);
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(accessLines())
+                    .anySatisfy(line -> assertThat(line).contains("\"client_cert\":\"device7.plant-a.devices.test\"")
+                            .contains("\"group\":\"plant-a\"").contains("\"target\":\"evilreg.azurecr.io:")
+                            .contains("\"decision\":\"allow\""))
+                    .anySatisfy(line -> assertThat(line).contains("\"client_cert\":null").contains("\"group\":\"default\"")
+                            .contains("\"target\":\"myregistry.azurecr.io:").contains("\"decision\":\"allow\"")));
+            assertThat(app.admin("GET", "/blocked").body()).containsPattern(
+                    "\"myregistry.azurecr.io\"[^}]*\"group\" : \"plant-a\"[^}]*\"lastClientCert\" : \"device7.plant-a.devices.test\"");
+        }
+    }
+
+    private static Curl.Result curl(List<String> options, String url) throws Exception {
+        List<String> args = new java.util.ArrayList<>(options);
+        args.add("--verbose");
+        args.add(url);
+        return Curl.run(args.toArray(new String[0]));
     }
 
     /**
