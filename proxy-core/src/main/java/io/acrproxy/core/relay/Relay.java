@@ -265,10 +265,16 @@ public final class Relay {
             // A client on the TLS port (design §2.4): the end of the stream is close_notify, then the FIN; a FIN alone
             // would look like a truncation attack to a client that checks (RFC 8446 §6.1).
             tls.closeOutbound().addListener(sent -> {
-                if (sent.isSuccess()) {
-                    shutdownOutput(to);
-                } else {
+                if (!sent.isSuccess()) {
                     fail(to.side(), sent.cause());
+                    return;
+                }
+                // In a listener an exception would only be logged by Netty, and the tunnel would never end: a client
+                // that has gone meanwhile makes shutdown(2) fail with ENOTCONN (seen with skopeo in TlsPortPullIT).
+                try {
+                    shutdownOutput(to);
+                } catch (RuntimeException e) {
+                    fail(to.side(), e);
                 }
             });
             return;

@@ -19,10 +19,18 @@ final class Skopeo {
     }
 
     E2eTools.Result run(String proxyUrl, String... args) throws Exception {
+        return run(proxyUrl, Map.of(), args);
+    }
+
+    /** @param environment added to skopeo's, e.g. {@code SSL_CERT_FILE} to trust an {@code https://} proxy's CA */
+    E2eTools.Result run(String proxyUrl, Map<String, String> environment, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(binary.toString(), "--insecure-policy", "--command-timeout", "60s"));
         command.addAll(List.of(args));
         // NO_PROXY empty so that nothing bypasses the proxy.
-        return E2eTools.run(Map.of("HTTPS_PROXY", proxyUrl, "NO_PROXY", "", "no_proxy", "", "HOME", home.toString()), 90, command);
+        Map<String, String> env = new java.util.HashMap<>(Map.of("HTTPS_PROXY", proxyUrl, "NO_PROXY", "", "no_proxy", "",
+                "HOME", home.toString()));
+        env.putAll(environment);
+        return E2eTools.run(env, 90, command);
     }
 
     /** {@code skopeo copy docker://host/app:1 dir:to}, trusting the look-alike's CA. */
