@@ -76,7 +76,33 @@ class TlsPortPullIT {
         proxy.process.awaitStdout("\"target\":\"" + MYREG_DATA + ":443\"", Duration.ofSeconds(10));
         assertThat(proxy.accessLines("\"target\":\"" + MYREG_DATA + ":443\""))
                 .allSatisfy(l -> assertThat(l).contains("\"decision\":\"allow\"", "\"client_cert\":null",
-                        "\"group\":\"default\"", "\"end\":\"completed\""));
+                        "\"group\":\"default\""))
+                .anySatisfy(l -> assertThat(l).contains("\"end\":\"completed\""));
+    }
+
+    /**
+     * A real Docker daemon with {@code HTTPS_PROXY=https://…}, as the README's drop-in sets it up, trusting the proxy's
+     * CA and the registries' through one {@code SSL_CERT_FILE} bundle.
+     */
+    @Test
+    void dockerPullsThroughTheTlsPortAndIsToldWhyAnotherRegistryIsRefused() throws Exception {
+        E2eTools.binary("dockerd", "docker.io");
+        Path bundle = dir.resolve("bundle.pem");
+        Files.writeString(bundle, Files.readString(acr.ca.caPem()) + Files.readString(pki.caCertificate()));
+        try (DockerDaemon daemon = DockerDaemon.start(bundle, "https://127.0.0.1:" + tlsPort)) {
+            E2eTools.Result info = daemon.docker("info", "--format", "{{.HTTPSProxy}}");
+            assertThat(info.out()).contains("https://127.0.0.1:" + tlsPort);
+
+            E2eTools.Result pull = daemon.docker("pull", acr.image.reference(MYREG));
+            assertThat(pull.exit()).as(pull.all()).isZero();
+            assertThat(pull.out()).contains("Digest: " + acr.image.manifestDigest);
+
+            E2eTools.Result refused = daemon.docker("pull", acr.image.reference(AcrLookalike.OTHER));
+            assertThat(refused.exit()).isNotZero();
+            assertThat(refused.err()).contains("Forbidden by egress policy: other.azurecr.io is not an allowed registry "
+                    + "endpoint");
+            System.out.println("docker over the TLS port, other tenant: " + refused.err());
+        }
     }
 
     @Test
