@@ -13,7 +13,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,9 +24,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -99,7 +95,7 @@ class ResourceExhaustionIT {
             Path config = Files.writeString(dir.resolve("direct.yaml"), Files.readString(config(streams.port(),
                             "relay: {splice: false}"))
                     .replace("127.0.0.96", "127.0.0.97"));
-            byte[] hello = clientHello(HOST, streams.port());
+            byte[] hello = TestTls.clientHello(HOST, streams.port());
             try (JarProcess jar = JarProcess.run(config, "-XX:MaxDirectMemorySize=48m",
                     "-Dio.netty.leakDetection.level=paranoid")) {
                 List<RawProxyClient> slowReaders = new ArrayList<>();
@@ -149,7 +145,7 @@ class ResourceExhaustionIT {
             Files.writeString(dir.resolve("exhaustion.yaml"), "");
             Path config = Files.writeString(dir.resolve("heap.yaml"), Files.readString(config(sink.port(), ""))
                     .replace("127.0.0.96", "127.0.0.97"));
-            byte[] hello = clientHello(HOST, sink.port());
+            byte[] hello = TestTls.clientHello(HOST, sink.port());
             try (JarProcess jar = JarProcess.run(config, "-Xmx32m", "-Xms32m", "-XX:+UseG1GC",
                     "-Dio.netty.leakDetection.level=paranoid")) {
                 String refusal = null;
@@ -309,22 +305,6 @@ class ResourceExhaustionIT {
             sum += (long) Double.parseDouble(m.group(1));
         }
         return sum;
-    }
-
-    /** A TLS 1.3 ClientHello naming {@code host}, as the JDK sends it: the proxy checks it, the sink ignores it. */
-    private static byte[] clientHello(String host, int port) throws Exception {
-        SSLEngine engine = TestTls.get().clientContext().createSSLEngine(host, port);
-        engine.setUseClientMode(true);
-        SSLParameters params = engine.getSSLParameters();
-        params.setServerNames(List.of(new SNIHostName(host)));
-        engine.setSSLParameters(params);
-        ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
-        engine.beginHandshake();
-        engine.wrap(ByteBuffer.allocate(0), out);
-        out.flip();
-        byte[] hello = new byte[out.remaining()];
-        out.get(hello);
-        return hello;
     }
 
     private static void closeAll(List<Socket> sockets) {

@@ -2,13 +2,18 @@ package io.acrproxy.server.it;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -91,5 +96,21 @@ public final class TestTls {
             caPem = pem;
         }
         return caPem;
+    }
+
+    /** A TLS 1.3 ClientHello naming {@code host}, as the JDK sends it: the proxy checks it, the sink ignores it. */
+    public static byte[] clientHello(String host, int port) throws Exception {
+        SSLEngine engine = TestTls.get().clientContext().createSSLEngine(host, port);
+        engine.setUseClientMode(true);
+        SSLParameters params = engine.getSSLParameters();
+        params.setServerNames(List.of(new SNIHostName(host)));
+        engine.setSSLParameters(params);
+        ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+        engine.beginHandshake();
+        engine.wrap(ByteBuffer.allocate(0), out);
+        out.flip();
+        byte[] hello = new byte[out.remaining()];
+        out.get(hello);
+        return hello;
     }
 }

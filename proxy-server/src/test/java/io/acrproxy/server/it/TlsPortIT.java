@@ -233,6 +233,46 @@ class TlsPortIT {
         }
     }
 
+    /**
+     * The end of the upstream's stream reaches a client of the TLS port as close_notify and then the FIN (design
+     * §2.4, RFC 8446 §6.1), after every byte: a client that checks sees a complete stream, not a truncation. A Netty
+     * client records what came: every byte, then the close_notify, then the end of its input.
+     */
+    @Test
+    void theUpstreamsEndReachesTheClientAsCloseNotifyAfterEveryByte() throws Exception {
+        byte[] stream = "0123456789".repeat(20_000).getBytes(StandardCharsets.US_ASCII);
+        try (java.net.ServerSocket upstream = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.111"))) {
+            Thread origin = new Thread(() -> {
+                try (java.net.Socket s = upstream.accept()) {
+                    s.getInputStream().read(new byte[16 * 1024]); // the ClientHello
+                    s.getOutputStream().write(stream);
+                    s.shutdownOutput(); // FIN after the stream
+                    s.getInputStream().readAllBytes(); // until the client's end comes through
+                } catch (java.io.IOException e) {
+                    // the test reports what the client saw
+                }
+            }, "stream-origin");
+            origin.setDaemon(true);
+            origin.start();
+            try (AppFixture app = new AppFixture("""
+                    extraHosts: [stream.example.org]
+                    ports: [%d]
+                    destinations: {denyRanges: ['169.254.0.0/16']}
+                    resolver: {hosts: {stream.example.org: 127.0.0.111}}
+                    listenTls: {address: 127.0.0.1, port: %d, certFile: proxy.crt, keyFile: proxy.key}
+                    """.formatted(upstream.getLocalPort(), tlsPort), dir, new ProxyServerIT.FailingResolver())) {
+                NettyTlsClient.Outcome outcome = NettyTlsClient.connectAndRead(pki.caCertificate(), tlsPort,
+                        ("CONNECT stream.example.org:" + upstream.getLocalPort() + " HTTP/1.1\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII),
+                        TestTls.clientHello("stream.example.org", upstream.getLocalPort()));
+                String text = new String(outcome.bytes(), StandardCharsets.US_ASCII);
+                assertThat(text).startsWith("HTTP/1.1 200 Connection established\r\n");
+                assertThat(text.substring(text.indexOf("\r\n\r\n") + 4)).isEqualTo(new String(stream, StandardCharsets.US_ASCII));
+                assertThat(outcome.events()).as("what ended the client's input").containsSubsequence("close_notify", "input end");
+            }
+        }
+    }
+
     /** Written beside the target and moved over it, as cert-manager's and kubelet's writers do. */
     private static void replace(Path from, Path to) throws Exception {
         Path staged = to.resolveSibling(to.getFileName() + ".new");
