@@ -11,10 +11,12 @@ import java.security.cert.CertificateException;
  */
 record ClientTlsFailure(Reason reason, String detail) {
     /**
-     * The JDK's words when {@code NEED} client authentication meets a client without a certificate (TLS 1.3 sends
-     * {@code certificate_required}, TLS 1.2 {@code bad_certificate}, with this message either way).
+     * The engines' words when {@code REQUIRE} client authentication meets a client without a certificate: the JDK's
+     * (TLS 1.3 sends {@code certificate_required}, TLS 1.2 {@code bad_certificate}, with this message either way) and
+     * BoringSSL's through netty-tcnative.
      */
-    private static final String NO_CLIENT_CERTIFICATE = "Empty client certificate chain";
+    private static final java.util.List<String> NO_CLIENT_CERTIFICATE = java.util.List.of(
+            "Empty client certificate chain", "PEER_DID_NOT_RETURN_A_CERTIFICATE");
 
     static ClientTlsFailure of(Throwable cause, ClientTls tls) {
         if (cause instanceof SslHandshakeTimeoutException) {
@@ -22,7 +24,7 @@ record ClientTlsFailure(Reason reason, String detail) {
                     + "timeouts.requestHeader (" + tls.handshakeTimeout().toMillis() + " ms)");
         }
         String message = String.valueOf(cause.getMessage());
-        if (tls.certificatesRequired() && message.contains(NO_CLIENT_CERTIFICATE)) {
+        if (tls.certificatesRequired() && NO_CLIENT_CERTIFICATE.stream().anyMatch(message::contains)) {
             return new ClientTlsFailure(Reason.CLIENT_CERT_REJECTED,
                     "the client presented no certificate, and listenTls.requireClientCert is true");
         }

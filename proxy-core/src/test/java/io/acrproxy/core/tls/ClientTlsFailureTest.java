@@ -19,6 +19,9 @@ class ClientTlsFailureTest {
         ClientTlsFailure f = ClientTlsFailure.of(new SSLHandshakeException("Empty client certificate chain"), REQUIRED);
         assertThat(f.reason()).isEqualTo(Reason.CLIENT_CERT_REJECTED);
         assertThat(f.detail()).isEqualTo("the client presented no certificate, and listenTls.requireClientCert is true");
+        assertThat(ClientTlsFailure.of(new javax.net.ssl.SSLHandshakeException(
+                "error:100000c0:SSL routines:OPENSSL_internal:PEER_DID_NOT_RETURN_A_CERTIFICATE"), REQUIRED))
+                .as("BoringSSL's words").isEqualTo(f);
     }
 
     @Test

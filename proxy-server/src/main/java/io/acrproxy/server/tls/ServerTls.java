@@ -7,6 +7,7 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
@@ -71,7 +72,7 @@ public final class ServerTls {
     static SslContext context(ServerCertificate certificate, boolean requireClientCert) throws SSLException {
         SslContextBuilder builder = SslContextBuilder
                 .forServer(certificate.key(), certificate.chain().toArray(new X509Certificate[0]))
-                .sslProvider(SslProvider.JDK)
+                .sslProvider(provider())
                 .protocols(PROTOCOLS)
                 .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                 // The proxy speaks HTTP/1.1 only; a client that offers nothing else gets no ALPN answer and may go on.
@@ -85,6 +86,16 @@ public final class ServerTls {
                     .clientAuth(requireClientCert ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
         }
         return builder.build();
+    }
+
+    /**
+     * BoringSSL through netty-tcnative where its native library loads (linux-x86_64 is bundled), else the JDK's TLS.
+     * Measured (docs/benchmarks.md): BoringSSL set up several times more TLS tunnels per CPU second than the JDK.
+     * {@code -Dacrproxy.tls.provider=jdk} forces the JDK's, for that comparison.
+     */
+    static SslProvider provider() {
+        boolean jdk = "jdk".equalsIgnoreCase(System.getProperty("acrproxy.tls.provider"));
+        return !jdk && OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
     /** The context for the next handshake. */

@@ -127,8 +127,21 @@ class TlsPortIT {
         }
     }
 
-    @Test
-    void aRequiredClientCertificateIsCheckedAndItsIdentityLogged() throws Exception {
+    /** With BoringSSL (netty-tcnative, the default here) and with the JDK's TLS, which words differ in. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"default", "jdk"})
+    void aRequiredClientCertificateIsCheckedAndItsIdentityLogged(String provider) throws Exception {
+        if (provider.equals("jdk")) {
+            System.setProperty("acrproxy.tls.provider", "jdk");
+        }
+        try {
+            requiredClientCertificate();
+        } finally {
+            System.clearProperty("acrproxy.tls.provider");
+        }
+    }
+
+    private void requiredClientCertificate() throws Exception {
         TestPki.Issued device = pki.client("device1", "device1.plant-a.devices.test", true);
         TestPki.Issued cnOnly = pki.client("device2", "device2.plant-a.devices.test", false);
         try (AppFixture app = app(", clientCaFile: pki/ca.crt, requireClientCert: true")) {
@@ -151,6 +164,46 @@ class TlsPortIT {
                             .contains("\"decision\":\"allow\""))
                     .anySatisfy(line -> assertThat(line).as("the CN, without a DNS name")
                             .contains("\"client_cert\":\"device2.plant-a.devices.test\"")));
+        }
+    }
+
+    /**
+     * A client that starts a handshake and never finishes it is closed within timeouts.requestHeader, which bounds the
+     * handshake and the request head together, and the log says why; one that sends nothing at all gets the plain 408.
+     */
+    @Test
+    void aHandshakeThatNeverFinishesIsClosedWithinTheHeaderTimeout() throws Exception {
+        try (AppFixture app = app("", "timeouts: {requestHeader: 1s}\n");
+             java.net.Socket stalled = new java.net.Socket("127.0.0.1", tlsPort);
+             java.net.Socket silent = new java.net.Socket("127.0.0.1", tlsPort)) {
+            byte[] hello = TestTls.clientHello("proxy.test", tlsPort);
+            stalled.getOutputStream().write(java.util.Arrays.copyOf(hello, 40)); // a third of a ClientHello
+            stalled.setSoTimeout(10_000);
+            silent.setSoTimeout(10_000);
+            long start = System.nanoTime();
+            stalled.getInputStream().readAllBytes(); // until the proxy closes
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            assertThat(new String(silent.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                    .startsWith("HTTP/1.1 408 ");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(accessLines())
+                    .anySatisfy(line -> assertThat(line).containsPattern(
+                            "\"reason\":\"(client_tls_failed|header_timeout)\"").contains("\"method\":null")));
+        }
+    }
+
+    /** A certificate from a CA that clientCaFile does not hold is refused, even where a certificate is optional. */
+    @Test
+    void aClientCertificateOfAnotherCaIsRejected() throws Exception {
+        TestPki stranger = new TestPki(Files.createDirectories(dir.resolve("stranger-pki")));
+        TestPki.Issued foreign = stranger.client("intruder", "intruder.plant-a.devices.test", true);
+        try (AppFixture app = app(", clientCaFile: pki/ca.crt")) {
+            Curl.Result r = Curl.run("--proxy", proxyUrl(), "--proxy-cacert", pki.caCertificate().toString(),
+                    "--proxy-cert", foreign.certificate().toString(), "--proxy-key", foreign.key().toString(),
+                    "--cacert", TestTls.get().caPem().toString(), registryUrl("myregistry.azurecr.io"));
+            assertThat(r.exit()).as(r.err()).isNotZero();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(accessLines())
+                    .anySatisfy(line -> assertThat(line).contains("\"reason\":\"client_cert_rejected\"")
+                            .contains("the client certificate was not accepted (listenTls.clientCaFile)")));
         }
     }
 
