@@ -32,3 +32,41 @@ bench_start_origin() {
     for _ in $(seq 1 50); do [ -s "$WORK/origin.port" ] && break; sleep 0.1; done
     ORIGIN_PORT="$(cat "$WORK/origin.port")"
 }
+
+# bench_squid_setup LISTEN_LINES: writes $WORK/squid/hosts and $WORK/squid.conf for Squid with the proxy's allowlist
+# (CONNECT to bench.example.org on $ORIGIN_PORT from loopback), no cache, its logs in $WORK/squid; LISTEN_LINES are
+# its http_port / https_port lines. Needs WORK, ORIGIN_IP and ORIGIN_PORT.
+bench_squid_setup() {
+    mkdir -p "$WORK/squid"
+    chown proxy:proxy "$WORK/squid" 2>/dev/null || chmod 777 "$WORK/squid"
+    # Squid resolves bench.example.org from this file, as this proxy does from resolver.hosts: neither asks DNS.
+    # Squid also looks up the name of every client address (its fqdncache); with no DNS server on this machine
+    # those queries would pile up unanswered (30 s timeout each) and slow Squid down, so the file answers them
+    # too, as a fast local DNS would.
+    {
+        echo "127.0.0.1 localhost"
+        echo "$ORIGIN_IP bench.example.org"
+        for i in $(seq 1 254); do echo "127.0.1.$i bench-client-$i"; done
+    } > "$WORK/squid/hosts"
+    cat > "$WORK/squid.conf" <<SQUID
+$1
+workers 1
+max_filedescriptors 20000
+pid_filename $WORK/squid/squid.pid
+cache_log $WORK/squid/cache.log
+access_log stdio:$WORK/squid/access.log
+coredump_dir $WORK/squid
+cache deny all
+cache_mem 0 MB
+hosts_file $WORK/squid/hosts
+dns_nameservers 127.0.0.1
+pinger_enable off
+shutdown_lifetime 1 seconds
+acl bench_dst dstdomain bench.example.org
+acl bench_port port $ORIGIN_PORT
+acl bench_src src 127.0.0.0/8
+acl CONNECT method CONNECT
+http_access allow CONNECT bench_dst bench_port bench_src
+http_access deny all
+SQUID
+}

@@ -194,38 +194,7 @@ fi
 SQUID_PID=""
 if has "$TARGETS" squid || has "$TARGETS" chained; then
     SQUID_PORT="$("$TB" freeport --ip 127.0.0.1)"
-    mkdir -p "$WORK/squid"
-    chown proxy:proxy "$WORK/squid" 2>/dev/null || chmod 777 "$WORK/squid"
-    # Squid resolves bench.example.org from this file, as this proxy does from resolver.hosts: neither asks DNS.
-    # Squid also looks up the name of every client address (its fqdncache); with no DNS server on this machine
-    # those queries would pile up unanswered (30 s timeout each) and slow Squid down, so the file answers them
-    # too, as a fast local DNS would.
-    {
-        echo "127.0.0.1 localhost"
-        echo "$ORIGIN_IP bench.example.org"
-        for i in $(seq 1 254); do echo "127.0.1.$i bench-client-$i"; done
-    } > "$WORK/squid/hosts"
-    cat > "$WORK/squid.conf" <<EOF
-http_port 127.0.0.1:$SQUID_PORT
-workers 1
-max_filedescriptors 20000
-pid_filename $WORK/squid/squid.pid
-cache_log $WORK/squid/cache.log
-access_log stdio:$WORK/squid/access.log
-coredump_dir $WORK/squid
-cache deny all
-cache_mem 0 MB
-hosts_file $WORK/squid/hosts
-dns_nameservers 127.0.0.1
-pinger_enable off
-shutdown_lifetime 1 seconds
-acl bench_dst dstdomain bench.example.org
-acl bench_port port $ORIGIN_PORT
-acl bench_src src 127.0.0.0/8
-acl CONNECT method CONNECT
-http_access allow CONNECT bench_dst bench_port bench_src
-http_access deny all
-EOF
+    bench_squid_setup "http_port 127.0.0.1:$SQUID_PORT"
     "$SQUID_BIN" -k parse -f "$WORK/squid.conf" > "$WORK/squid/parse.log" 2>&1 || { cat "$WORK/squid/parse.log" >&2; exit 1; }
     "$SQUID_BIN" -N -f "$WORK/squid.conf" > "$WORK/squid/stdout.log" 2>&1 &
     SQUID_PID=$!

@@ -112,31 +112,8 @@ log "proxy: plain 127.0.0.1:$PROXY_PORT, TLS 127.0.0.1:$PROXY_TLS_PORT (pid $PRO
 
 SQUID_PORT="$("$TB" freeport --ip 127.0.0.1)"
 SQUID_TLS_PORT="$("$TB" freeport --ip 127.0.0.1)"
-mkdir -p "$WORK/squid"
-chown proxy:proxy "$WORK/squid" 2>/dev/null || chmod 777 "$WORK/squid"
-{ echo "127.0.0.1 localhost"; echo "$ORIGIN_IP bench.example.org"; } > "$WORK/squid/hosts"
-cat > "$WORK/squid.conf" <<SQUID
-http_port 127.0.0.1:$SQUID_PORT
-https_port 127.0.0.1:$SQUID_TLS_PORT tls-cert=$WORK/proxy.crt tls-key=$WORK/proxy.key
-workers 1
-max_filedescriptors 20000
-pid_filename $WORK/squid/squid.pid
-cache_log $WORK/squid/cache.log
-access_log stdio:$WORK/squid/access.log
-coredump_dir $WORK/squid
-cache deny all
-cache_mem 0 MB
-hosts_file $WORK/squid/hosts
-dns_nameservers 127.0.0.1
-pinger_enable off
-shutdown_lifetime 1 seconds
-acl bench_dst dstdomain bench.example.org
-acl bench_port port $ORIGIN_PORT
-acl bench_src src 127.0.0.0/8
-acl CONNECT method CONNECT
-http_access allow CONNECT bench_dst bench_port bench_src
-http_access deny all
-SQUID
+bench_squid_setup "http_port 127.0.0.1:$SQUID_PORT
+https_port 127.0.0.1:$SQUID_TLS_PORT tls-cert=$WORK/proxy.crt tls-key=$WORK/proxy.key"
 "$SQUID_BIN" -N -f "$WORK/squid.conf" > "$WORK/squid/stdout.log" 2>&1 &
 SQUID_PID=$!
 PIDS+=("$SQUID_PID")
