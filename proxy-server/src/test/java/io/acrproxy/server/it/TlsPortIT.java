@@ -112,6 +112,24 @@ class TlsPortIT {
         }
     }
 
+    /** The reason for the port: proxy credentials cross the network inside TLS, and work as on the plain port. */
+    @Test
+    void proxyCredentialsTravelInsideTheTls() throws Exception {
+        String hash = new io.acrproxy.core.auth.PasswordHash().hash("s3cret:pw".toCharArray());
+        try (AppFixture app = app("", "auth: {users: [{name: edge, passwordHash: '" + hash + "'}]}\n")) {
+            Curl.Result ok = Curl.run("--proxy", proxyUrl(), "--proxy-cacert", pki.caCertificate().toString(),
+                    "--proxy-user", "edge:s3cret:pw", "--cacert", TestTls.get().caPem().toString(),
+                    registryUrl("myregistry.azurecr.io"));
+            assertThat(ok.exit()).as(ok.err()).isZero();
+            Curl.Result wrong = Curl.run("--verbose", "--proxy", proxyUrl(), "--proxy-cacert", pki.caCertificate().toString(),
+                    "--proxy-user", "edge:nope", "--cacert", TestTls.get().caPem().toString(),
+                    registryUrl("myregistry.azurecr.io"));
+            assertThat(wrong.err()).contains("< HTTP/1.1 407 Proxy authentication required: credentials rejected");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(accessLines())
+                    .anySatisfy(line -> assertThat(line).contains("\"user\":\"edge\"").contains("\"decision\":\"allow\"")));
+        }
+    }
+
     /** The opposite of the plain port's common mistake: an http:// proxy URL for the TLS port gets its 400 at once. */
     @Test
     void plainHttpOnTheTlsPortIsToldToUseAnHttpsProxyUrl() throws Exception {

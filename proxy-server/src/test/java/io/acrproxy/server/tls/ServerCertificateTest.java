@@ -104,6 +104,28 @@ class ServerCertificateTest {
                 .hasMessageContaining("certificate 1 does not parse");
     }
 
+    /** TLS 1.2 and 1.3 only, forward-secret AEAD suites only, whichever engine serves (design §2.4). */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"default", "jdk"})
+    void theContextOffersTls12And13WithForwardSecretAeadSuitesOnly(String provider) throws Exception {
+        TestPki.Issued issued = pki.server("suites-" + provider, "proxy.test", KeyForm.EC_PKCS8, 2);
+        ServerCertificate loaded = ServerCertificate.load(files(issued), Instant.now());
+        if (provider.equals("jdk")) {
+            System.setProperty("acrproxy.tls.provider", "jdk");
+        }
+        try {
+            javax.net.ssl.SSLEngine engine = ServerTls.context(loaded, false).newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT);
+            // Netty's OpenSSL engine lists the pseudo-protocol SSLv2Hello (a hello format, which BoringSSL never accepts).
+            assertThat(java.util.Arrays.stream(engine.getEnabledProtocols()).filter(p -> !p.equals("SSLv2Hello")))
+                    .containsExactlyInAnyOrder("TLSv1.2", "TLSv1.3");
+            assertThat(engine.getEnabledCipherSuites()).isNotEmpty().allSatisfy(suite -> assertThat(suite)
+                    .matches("TLS_(AES_(128|256)_GCM_SHA(256|384)|CHACHA20_POLY1305_SHA256|ECDHE_(ECDSA|RSA)_WITH_.*(GCM|CHACHA20).*)"));
+            io.netty.util.ReferenceCountUtil.release(engine);
+        } finally {
+            System.clearProperty("acrproxy.tls.provider");
+        }
+    }
+
     @Test
     void aClientCaFileGivesTheContextItsTrustedIssuers() throws Exception {
         TestPki.Issued issued = pki.server("with-ca", "proxy.test", KeyForm.EC_PKCS8, 2);
