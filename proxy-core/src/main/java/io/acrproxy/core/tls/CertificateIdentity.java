@@ -28,7 +28,7 @@ public final class CertificateIdentity {
         if (name == null) {
             name = commonName(certificate);
         }
-        return name == null || name.isEmpty() ? null : normalise(name);
+        return name == null || name.isEmpty() ? null : normalised(name);
     }
 
     private static String firstDnsName(X509Certificate certificate) {
@@ -64,7 +64,8 @@ public final class CertificateIdentity {
         return null;
     }
 
-    private static String normalise(String name) {
+    /** {@code name} as identities are compared: lower case, without a trailing dot. */
+    public static String normalised(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
         return lower.endsWith(".") ? lower.substring(0, lower.length() - 1) : lower;
     }

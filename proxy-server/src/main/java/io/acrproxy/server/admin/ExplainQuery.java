@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code GET /explain?host=H[:P][&port=P][&sni=S][&client=IP][&user=NAME][&address=IP...]}: the explain command over
+ * {@code GET /explain?host=H[:P][&port=P][&sni=S][&client=IP][&user=NAME][&certificate=NAME][&address=IP...]}: the explain command over
  * HTTP; {@code host} is the command's {@code HOST[:PORT]}.
  */
 final class ExplainQuery {
@@ -42,7 +42,7 @@ final class ExplainQuery {
                 addresses.add(IpAddresses.parse(a));
             }
             Explainer.Explanation e = Explainer.explain(policy, authority, q.single("sni"), clientAddress, q.single("user"),
-                    addresses,
+                    q.single("certificate"), addresses,
                     resolverHosts, routes);
             return new Result(200, e.json());
         } catch (IllegalArgumentException e) { // bad query, host, port or address

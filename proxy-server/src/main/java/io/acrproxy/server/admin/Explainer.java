@@ -33,15 +33,18 @@ public final class Explainer {
      * @param client        the client address to check, or {@code null}
      * @param user          the authenticated proxy user, or {@code null}; with {@code client} it picks the client
      *                      group whose policy decides (design §6.7)
+     * @param certificate   the identity of a client certificate on the TLS port (design §2.4), or {@code null}; it
+     *                      picks the group too
      * @param sni           the ClientHello's server name, or {@code null}
      * @param addresses     resolved addresses to check; when empty, those of {@code resolverHosts}
      * @param resolverHosts {@code resolver.hosts}
      * @param routes        {@code parents} and {@code routes}: the way the target would take (design §2.3)
      */
     public static Explanation explain(Policy policy, Authority target, String sni, InetAddress client, String user,
-                                      List<InetAddress> addresses, Map<String, List<InetAddress>> resolverHosts,
-                                      Routes routes) {
-        GroupPolicy group = policy.select(client, user);
+                                      String certificate, List<InetAddress> addresses,
+                                      Map<String, List<InetAddress>> resolverHosts, Routes routes) {
+        GroupPolicy group = policy.select(client, user,
+                certificate == null ? null : io.acrproxy.core.tls.CertificateIdentity.normalised(certificate));
         Route route = routes.route(target);
         boolean viaParents = route instanceof Route.ViaParents;
         List<InetAddress> check = new ArrayList<>(viaParents ? List.of() : addresses);

@@ -40,6 +40,10 @@ final class ExplainCommand implements Callable<Integer> {
             + "clientGroups[].users")
     String user;
 
+    @Option(names = "--certificate", paramLabel = "NAME", description = "identity of a client certificate on the TLS port "
+            + "(its first DNS name, else its CN): picks the client group of clientGroups[].certificates")
+    String certificate;
+
     @Option(names = "--address", paramLabel = "IP", description = "a resolved address to check (repeatable); default: resolver.hosts overrides")
     List<String> addresses = new ArrayList<>();
 
@@ -70,7 +74,7 @@ final class ExplainCommand implements Callable<Integer> {
             return Cli.EXIT_BAD_INPUT;
         }
         Explainer.Explanation explanation = Explainer.explain(loaded.policy(), authority, sni, clientAddress, user,
-                checkAddresses,
+                certificate, checkAddresses,
                 loaded.resolverHosts(), loaded.config().routing());
         cli.printJson(explanation.json());
         return explanation.allowed() ? Cli.EXIT_OK : Cli.EXIT_DENIED;

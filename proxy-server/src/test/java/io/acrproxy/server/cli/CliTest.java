@@ -59,6 +59,24 @@ class CliTest {
         return JSON.readTree(out.toString());
     }
 
+    /** A device certificate's identity picks its group, as on the TLS port (design §2.4, §6.7). */
+    @Test
+    void explainWithACertificatePicksItsGroup() throws IOException {
+        Path groups = write("groups.yaml", """
+                registries: [{name: myregistry}]
+                clientGroups:
+                  - {name: plant-a, certificates: ["*.plant-a.devices.contoso.com"], allowlist: replace,
+                     registries: [{name: plantareg}]}
+                """);
+        assertThat(run("explain", "--config", groups.toString(), "--certificate", "Device1.Plant-A.devices.contoso.com.",
+                "myregistry.azurecr.io")).isEqualTo(1);
+        assertThat(outJson().get("group").asText()).isEqualTo("plant-a");
+        out.getBuffer().setLength(0);
+        assertThat(run("explain", "--config", groups.toString(), "--certificate", "device1.plant-b.devices.contoso.com",
+                "myregistry.azurecr.io")).isZero();
+        assertThat(outJson().get("group").asText()).isEqualTo("default");
+    }
+
     @Test
     void explainAllowedTarget() throws IOException {
         assertThat(run("explain", "--config", config.toString(), "myregistry.azurecr.io:443")).isZero();

@@ -257,6 +257,8 @@ class TlsPortIT {
                             .contains("\"decision\":\"allow\""))
                     .anySatisfy(line -> assertThat(line).contains("\"client_cert\":null").contains("\"group\":\"default\"")
                             .contains("\"target\":\"myregistry.azurecr.io:").contains("\"decision\":\"allow\"")));
+            assertThat(app.admin("GET", "/explain?host=evilreg.azurecr.io&port=" + origin.port()
+                    + "&certificate=device7.plant-a.devices.test").body()).contains("\"group\" : \"plant-a\"");
             assertThat(app.admin("GET", "/blocked").body()).containsPattern(
                     "\"myregistry.azurecr.io\"[^}]*\"group\" : \"plant-a\"[^}]*\"lastClientCert\" : \"device7.plant-a.devices.test\"");
         }
