@@ -105,6 +105,38 @@ class TlsPortPullIT {
         }
     }
 
+    /**
+     * The same with a device certificate: dockerd presents a registry's client certificate from
+     * {@code /etc/docker/certs.d/HOST/} (a fixed path) to the proxy too, so the daemon is refused the registry its
+     * plant may not use. Runs only as root and where that directory does not exist yet; it is removed afterwards.
+     */
+    @Test
+    void dockerWithADeviceCertificateIsRefusedAnotherPlantsRegistry() throws Exception {
+        E2eTools.binary("dockerd", "docker.io");
+        Path certsD = Path.of("/etc/docker/certs.d");
+        assumeTrue("root".equals(System.getProperty("user.name")) && !Files.exists(certsD),
+                "needs root and no /etc/docker/certs.d of the machine's");
+        Path bundle = dir.resolve("bundle-device.pem");
+        Files.writeString(bundle, Files.readString(acr.ca.caPem()) + Files.readString(pki.caCertificate()));
+        Path made = Files.exists(certsD.getParent()) ? certsD : certsD.getParent();
+        try {
+            Path forMyreg = Files.createDirectories(certsD.resolve(MYREG));
+            Files.copy(deviceCertDir.resolve("device1.cert"), forMyreg.resolve("client.cert"));
+            Files.copy(deviceCertDir.resolve("device1.key"), forMyreg.resolve("client.key"));
+            try (DockerDaemon daemon = DockerDaemon.start(bundle, "https://127.0.0.1:" + tlsPort)) {
+                E2eTools.Result refused = daemon.docker("pull", acr.image.reference(MYREG));
+                assertThat(refused.exit()).isNotZero();
+                assertThat(refused.err()).contains("Forbidden by egress policy: myreg.azurecr.io is not an allowed "
+                        + "registry endpoint");
+                System.out.println("docker over the TLS port, device of plant-a: " + refused.err());
+                proxy.process.awaitStdout("\"client_cert\":\"device1.plant-a.devices.test\",\"group\":\"plant-a\","
+                        + "\"method\":\"CONNECT\",\"target\":\"" + MYREG + ":443\"", Duration.ofSeconds(10));
+            }
+        } finally {
+            E2eTools.run(Map.of(), 30, "rm", "-rf", made.toString());
+        }
+    }
+
     @Test
     void aDeviceCertificateSelectsItsPlantsGroup() throws Exception {
         E2eTools.Result refused = copy(MYREG, deviceCertDir, "device-myreg");
