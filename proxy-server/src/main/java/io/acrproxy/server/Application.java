@@ -51,7 +51,7 @@ public final class Application implements AutoCloseable {
     private final JvmGcMetrics gcMetrics;
     private final SourceWatcher watcher;
     /** Follows {@code listenTls}'s files; {@code null} without a TLS port. */
-    private SourceWatcher tlsWatcher;
+    private final SourceWatcher tlsWatcher;
     /** Fetches a URL service-tags source on its schedule; {@code null} for file sources or none. */
     private final PolicyRefresher refresher;
     private static final Logger LOG = LoggerFactory.getLogger(Application.class);
@@ -59,8 +59,9 @@ public final class Application implements AutoCloseable {
     static final Duration WATCH_QUIET_PERIOD = Duration.ofMillis(300);
 
     private Application(ProxyServer proxy, AdminServer admin, AdminState state, PrometheusMeterRegistry registry,
-                        JvmGcMetrics gcMetrics, SourceWatcher watcher, PolicyRefresher refresher) {
+                        JvmGcMetrics gcMetrics, SourceWatcher watcher, SourceWatcher tlsWatcher, PolicyRefresher refresher) {
         this.watcher = watcher;
+        this.tlsWatcher = tlsWatcher;
         this.refresher = refresher;
         this.proxy = proxy;
         this.admin = admin;
@@ -142,6 +143,7 @@ public final class Application implements AutoCloseable {
         }, Clock.systemUTC());
         AdminServer admin;
         SourceWatcher[] watcher = new SourceWatcher[1];
+        SourceWatcher tlsWatcher = null;
         try {
             try {
                 admin = AdminServer.start(adminBind, registry, proxy, state);
@@ -162,18 +164,17 @@ public final class Application implements AutoCloseable {
                             proxy.policies().get().version(), String.join("; ", outcome.errors()));
                 }
             });
+            if (tls != null) {
+                // cert-manager and Key Vault rotate the files in place (or swap a Secret volume's symlink): each change
+                // makes a new context for new handshakes; open tunnels keep theirs.
+                tlsWatcher = new SourceWatcher(tls.files().all(), WATCH_QUIET_PERIOD, tls::reload);
+            }
         } catch (IOException | RuntimeException e) {
             proxy.stop(Duration.ZERO);
             throw e;
         }
         PolicyRefresher refresher = startRefresher(config, state, policyMetrics, serviceTagsClient, watcher[0]);
-        Application app = new Application(proxy, admin, state, registry, gc, watcher[0], refresher);
-        if (tls != null) {
-            // cert-manager and Key Vault rotate the files in place (or swap a Secret volume's symlink): each change
-            // makes a new context for new handshakes; open tunnels keep theirs.
-            app.tlsWatcher = new SourceWatcher(tls.files().all(), WATCH_QUIET_PERIOD, tls::reload);
-        }
-        return app;
+        return new Application(proxy, admin, state, registry, gc, watcher[0], tlsWatcher, refresher);
     }
 
     /**

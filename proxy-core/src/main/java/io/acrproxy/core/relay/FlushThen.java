@@ -22,9 +22,16 @@ final class FlushThen {
 
     /** True when nothing written to the channel, flushed or not, is waiting for the socket. Event loop only. */
     static boolean nothingQueued(Channel ch) {
+        return queuedBytes(ch) == 0;
+    }
+
+    /**
+     * Bytes written to the channel, flushed or not, that wait for the socket, with Netty's per-entry overhead (unlike
+     * isEmpty(), every entry counts). The outbound buffer keeps the total in a volatile field: safe from any thread.
+     */
+    static long queuedBytes(Channel ch) {
         ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
-        // Counts every entry, flushed or not (with Netty's per-entry overhead), unlike isEmpty().
-        return buffer == null || buffer.totalPendingWriteBytes() == 0;
+        return buffer == null ? 0 : buffer.totalPendingWriteBytes();
     }
 
     /**

@@ -6,7 +6,6 @@ import io.acrproxy.policy.GroupPolicy;
 import io.acrproxy.policy.Policy;
 import io.acrproxy.policy.host.Authority;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundBuffer;
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,14 +74,9 @@ public final class OpenTunnels {
     public long queuedBytes() {
         long bytes = 0;
         for (Relay relay : tunnels.keySet()) {
-            bytes += queuedBytes(relay.client()) + queuedBytes(relay.upstream());
+            bytes += FlushThen.queuedBytes(relay.client()) + FlushThen.queuedBytes(relay.upstream());
         }
         return bytes;
-    }
-
-    private static long queuedBytes(Channel channel) {
-        ChannelOutboundBuffer queue = channel.unsafe().outboundBuffer();
-        return queue == null ? 0 : queue.totalPendingWriteBytes();
     }
 
     /**

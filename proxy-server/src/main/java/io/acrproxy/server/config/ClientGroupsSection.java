@@ -107,11 +107,10 @@ final class ClientGroupsSection {
                 continue;
             }
             KeyPath uAt = at.index(i);
-            String other = groupOfUser.putIfAbsent(user, group == null ? "" : group);
-            if (other != null) {
-                problems.error(uAt, HostName.quote(user) + " is in group " + other + " already (expected: each user in "
-                        + "one group)");
-            } else if (!authUsers.isEmpty() && !authUsers.contains(user)) {
+            if (!claim(groupOfUser, user, group, uAt, "user")) {
+                continue;
+            }
+            if (!authUsers.isEmpty() && !authUsers.contains(user)) {
                 problems.error(uAt, HostName.quote(user) + " is not a user in auth.users (expected: one of "
                         + String.join(", ", authUsers) + ")");
             } else {
@@ -122,6 +121,20 @@ final class ClientGroupsSection {
             problems.warn(at, "no client authenticates without auth.users, so users never select this group");
         }
         return out;
+    }
+
+    /**
+     * Records {@code key} (a user, a certificate name) as {@code group}'s; when an earlier group has it, reports that at
+     * {@code at} and returns false.
+     */
+    private boolean claim(Map<String, String> groupOf, String key, String group, KeyPath at, String what) {
+        String other = groupOf.putIfAbsent(key, group == null ? "" : group);
+        if (other != null) {
+            problems.error(at, HostName.quote(key) + " is in group " + other + " already (expected: each " + what
+                    + " in one group)");
+            return false;
+        }
+        return true;
     }
 
     private static boolean isEmpty(List<String> list) {
@@ -140,11 +153,7 @@ final class ClientGroupsSection {
             if (pattern == null) {
                 continue;
             }
-            String other = groupOfCertificate.putIfAbsent(pattern, group == null ? "" : group);
-            if (other != null) {
-                problems.error(at.index(i), HostName.quote(pattern) + " is in group " + other + " already (expected: each "
-                        + "certificate name in one group)");
-            } else {
+            if (claim(groupOfCertificate, pattern, group, at.index(i), "certificate name")) {
                 out.add(pattern);
             }
         }

@@ -88,10 +88,10 @@ final class ServerSections {
             return null;
         }
         ListenAddress address = address(raw.address(), raw.port(), at, ProxyConfig.DEFAULT_LISTEN_TLS);
-        refuseIfShared(address, "listen", listen, at);
-        refuseIfShared(address, "admin", admin, at);
-        Path cert = required(raw.certFile(), at.key("certFile"), "the PEM certificate chain");
-        Path key = required(raw.keyFile(), at.key("keyFile"), "the PEM private key");
+        checkDistinct(listen, KeyPath.ROOT.key("listen"), address, at);
+        checkDistinct(admin, KeyPath.ROOT.key("admin"), address, at);
+        Path cert = checks.required(raw.certFile(), at.key("certFile"), "the PEM certificate chain", checks::resolvePath);
+        Path key = checks.required(raw.keyFile(), at.key("keyFile"), "the PEM private key", checks::resolvePath);
         Path clientCa = raw.clientCaFile() == null ? null : checks.path(raw.clientCaFile(), at.key("clientCaFile"));
         boolean require = Checks.orDefault(raw.requireClientCert(), false);
         if (require && raw.clientCaFile() == null) {
@@ -111,28 +111,16 @@ final class ServerSections {
         return new ProxyConfig.ListenTls(address, files);
     }
 
-    private void refuseIfShared(ListenAddress tls, String otherKey, ListenAddress other, KeyPath at) {
-        if (tls.overlaps(other) && !problems.hasErrorsWithin(at)) {
-            problems.error(at.key("port"), tls.port() + " is already used by " + otherKey + " (" + other
-                    + ") (expected: a port of its own)");
-        }
-    }
-
-    private Path required(String raw, KeyPath at, String what) {
-        if (raw == null) {
-            problems.error(at, "is missing (expected: " + what + ")");
-            return null;
-        }
-        return checks.path(raw, at);
-    }
-
     /** Two server sockets on one port and overlapping addresses cannot both bind. */
     void checkDistinct(ListenAddress listen, ListenAddress admin) {
-        KeyPath listenAt = KeyPath.ROOT.key("listen");
-        KeyPath adminAt = KeyPath.ROOT.key("admin");
-        if (admin.overlaps(listen) && !problems.hasErrorsWithin(listenAt) && !problems.hasErrorsWithin(adminAt)) {
-            problems.error(adminAt.key("port"), admin.port() + " is already used by listen (" + listen
-                    + ") (expected: a port of its own)");
+        checkDistinct(listen, KeyPath.ROOT.key("listen"), admin, KeyPath.ROOT.key("admin"));
+    }
+
+    /** As {@link #checkDistinct(ListenAddress, ListenAddress)}: {@code later}, at {@code laterAt}, is the one reported. */
+    private void checkDistinct(ListenAddress earlier, KeyPath earlierAt, ListenAddress later, KeyPath laterAt) {
+        if (later.overlaps(earlier) && !problems.hasErrorsWithin(earlierAt) && !problems.hasErrorsWithin(laterAt)) {
+            problems.error(laterAt.key("port"), later.port() + " is already used by " + earlierAt.text() + " ("
+                    + earlier + ") (expected: a port of its own)");
         }
     }
 
