@@ -9,7 +9,10 @@ import java.util.Locale;
  * allowed may still have been reset, timed out, revoked or cut by the drain.
  */
 public enum ConnectionEnd {
-    /** The tunnel relayed until both sides had sent their EOF and each was passed on. */
+    /**
+     * The tunnel relayed until both sides had sent their EOF and each was passed on; or a client of the TLS port sent
+     * close_notify, which ends the tunnel for it whatever follows (design §2.4).
+     */
     COMPLETED,
     /** The proxy refused the request: an HTTP refusal, or a TLS alert (or close) after the 200 (design §5, §7.4). */
     REFUSED,

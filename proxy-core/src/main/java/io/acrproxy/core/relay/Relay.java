@@ -14,9 +14,11 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Ticker;
 import java.io.IOException;
+import java.nio.channels.NotYetConnectedException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -256,6 +258,18 @@ public final class Relay {
         }
     }
 
+    /**
+     * A client on the TLS port sent close_notify (design §2.4): the end of its stream, passed on upstream as a FIN
+     * like the TCP EOF that follows it. It also says the client is done: RFC 8446 §6.1 lets it close without waiting
+     * for the other side's close_notify, and BoringSSL, like every engine under TLS 1.2 (RFC 5246 §7.2.1), sends
+     * nothing after it. What goes wrong from then on (the reset its kernel answers late bytes with, a write its engine
+     * refuses, the upstream resetting in turn) cannot cost the client anything it wanted: the tunnel completed.
+     */
+    void closeNotify(RelayHandler from) {
+        from.markSaidCloseNotify();
+        inputShutdown(from);
+    }
+
     private void shutdownOutput(RelayHandler to) {
         if (ended) {
             return;
@@ -269,8 +283,7 @@ public final class Relay {
                     fail(to.side(), sent.cause());
                     return;
                 }
-                // In a listener an exception would only be logged by Netty, and the tunnel would never end: a client
-                // that has gone meanwhile makes shutdown(2) fail with ENOTCONN (seen with skopeo in TlsPortPullIT).
+                // In a listener an exception would only be logged by Netty, and the tunnel would never end.
                 try {
                     shutdownOutput(to);
                 } catch (RuntimeException e) {
@@ -279,6 +292,22 @@ public final class Relay {
             });
             return;
         }
+        try {
+            shutdownSocketOutput(to);
+        } catch (NotYetConnectedException e) {
+            // ENOTCONN: the peer's socket is closed already, by a reset or by a FIN that crossed ours, and what it sent
+            // before is still in this socket's receive queue (a client on the TLS port: its close_notify, seen with
+            // skopeo and dockerd). Reading it tells how the tunnel ended; ending here would call every such tunnel a
+            // reset. This direction is over either way: nothing more can be sent. The read is asked for even while
+            // backpressure holds it (one read more at most), so the end is seen now, not at the idle timeout.
+            outputShutDown(to);
+            if (!ended) {
+                to.channel().read();
+            }
+        }
+    }
+
+    private void shutdownSocketOutput(RelayHandler to) {
         if (to.channel() instanceof AbstractEpollStreamChannel epoll && epoll.fd() instanceof Socket socket) {
             // Netty's shutdownOutput() builds a ChannelOutputShutdownException, stack trace and all, on every call, to
             // fail queued writes; here nothing is queued (flushed first) and nothing is written after, so the system
@@ -333,6 +362,10 @@ public final class Relay {
     }
 
     void fail(Side side, Throwable cause) {
+        if (endedByCloseNotify() && (ExpectedErrors.isExpected(cause) || cause instanceof SSLException)) {
+            end(Outcome.COMPLETED, side, null, null); // see closeNotify
+            return;
+        }
         end(ExpectedErrors.isExpected(cause) ? Outcome.EXPECTED_ERROR : Outcome.UNEXPECTED_ERROR, side, cause, null);
     }
 
@@ -347,7 +380,11 @@ public final class Relay {
             // Otherwise both its directions are over and the relay closed it: the other one ends the tunnel.
             return;
         }
-        end(Outcome.CHANNEL_CLOSED, side, null, null);
+        end(endedByCloseNotify() ? Outcome.COMPLETED : Outcome.CHANNEL_CLOSED, side, null, null);
+    }
+
+    private boolean endedByCloseNotify() {
+        return clientHandler.saidCloseNotify() || upstreamHandler.saidCloseNotify();
     }
 
     private void end(Outcome outcome, Side side, Throwable cause, String reason) {
@@ -356,8 +393,10 @@ public final class Relay {
         }
         ended = true;
         idleTimer.stop();
+        // Completed by a close_notify, the tunnel still closes from the side that went first, but the result names none.
         RelayResult result = new RelayResult(outcome, clientHandler.bytesRead(), upstreamHandler.bytesRead(),
-                Duration.ofNanos(ticker.nanoTime() - startNanos), side, cause, reason);
+                Duration.ofNanos(ticker.nanoTime() - startNanos), outcome == Outcome.COMPLETED ? null : side, cause,
+                reason);
         if (side != null) {
             // RFC 9110 §9.3.6: when one side closes, send on the outstanding data that came from it, then
             // close both. The other side gets one idle period to take it, as a live tunnel would.

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -32,6 +33,8 @@ final class RelayHandler extends ChannelInboundHandlerAdapter implements Splicer
     private long bytesSpliced;
     private boolean inputDone;
     private boolean outputDone;
+    /** This side ended its stream with TLS close_notify (a client on the TLS port); see {@link Relay#closeNotify}. */
+    private boolean saidCloseNotify;
     /** Bytes read before this direction switches to splice(2); negative: never. */
     private long spliceAfter;
     private final SplicePipes splicePipes;
@@ -88,6 +91,14 @@ final class RelayHandler extends ChannelInboundHandlerAdapter implements Splicer
 
     boolean isOutputDone() {
         return outputDone;
+    }
+
+    void markSaidCloseNotify() {
+        saidCloseNotify = true;
+    }
+
+    boolean saidCloseNotify() {
+        return saidCloseNotify;
     }
 
     /**
@@ -224,6 +235,10 @@ final class RelayHandler extends ChannelInboundHandlerAdapter implements Splicer
             // second once all data is read. Either means this side sent FIN and every byte before it has
             // been delivered to channelRead. The Relay ignores the second.
             relay.inputShutdown(this);
+        } else if (evt instanceof SslCloseCompletionEvent closed && closed.isSuccess()) {
+            // The TLS port's SslHandler read the client's close_notify; the bytes it decrypted before it have been
+            // passed to channelRead already (SslHandler fires the event after them).
+            relay.closeNotify(this);
         } else {
             ctx.fireUserEventTriggered(evt);
         }

@@ -31,7 +31,8 @@ public record RelayResult(
     public enum Outcome {
         /**
          * Both sides sent EOF and each EOF was passed on (design §8): the first as a write shutdown, the last as
-         * the close that ends the tunnel (which sends the same FIN).
+         * the close that ends the tunnel (which sends the same FIN). Also: a side ended its stream with TLS
+         * close_notify, whatever came after ({@link Relay#closeNotify}).
          */
         COMPLETED,
         /** No byte moved either way for the idle timeout. */

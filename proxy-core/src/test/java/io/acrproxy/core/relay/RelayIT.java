@@ -265,6 +265,44 @@ class RelayIT {
         assertThat(result.outcome()).as("%s", result).isNotEqualTo(Outcome.UNEXPECTED_ERROR);
     }
 
+    /**
+     * As above, but the client sent its FIN before its reset: both sides had ended their streams, so the tunnel
+     * completed. The ENOTCONN of passing the upstream's FIN on says only that the client's socket is closed; what the
+     * client sent before (here its FIN) is still to be read, and tells how the tunnel ended (on the TLS port, a
+     * client's close_notify waits there the same way).
+     */
+    @ParameterizedTest
+    @MethodSource("transports")
+    void aClientFinAndResetThatMeetTheUpstreamsFinCompleteTheTunnel(TestTransport transport) throws Exception {
+        Origins.Holder origin = new Origins.Holder();
+        rig = new LoopbackRig(transport, () -> origin, LONG_IDLE);
+        try (Socket client = rig.connectClient(0)) {
+            client.getOutputStream().write(new byte[16]);
+            client.getOutputStream().flush();
+            Relay relay = rig.relay();
+            io.netty.channel.Channel upstream = origin.channel.get(10, TimeUnit.SECONDS);
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            relay.client().eventLoop().execute(() -> {
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            held.await();
+            upstream.close().syncUninterruptibly(); // the upstream's FIN, seen first
+            client.shutdownOutput(); // the client's FIN
+            client.setSoLinger(true, 0);
+            client.close(); // and its reset
+            release.countDown();
+        }
+        RelayResult result = rig.result().get(10, TimeUnit.SECONDS);
+        assertThat(result.outcome()).as("%s", result).isEqualTo(Outcome.COMPLETED);
+        assertThat(result.bytesUpstream()).isEqualTo(16);
+    }
+
     /** And the other way: a client that resets makes the proxy reset its upstream connection. */
     @ParameterizedTest
     @MethodSource("transports")

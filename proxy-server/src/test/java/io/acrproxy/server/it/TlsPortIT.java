@@ -346,6 +346,71 @@ class TlsPortIT {
         }
     }
 
+    /**
+     * A client that ends with close_notify and closes at once, without waiting for the upstream's answer, as Go's
+     * clients (dockerd, skopeo) do: with bytes it has not read waiting, its kernel sends a reset right behind the
+     * close_notify. The close_notify reaches the upstream as a FIN after every byte, and the tunnel completed (design
+     * §2.4), on either engine; the reset that follows is no abrupt end to pass on.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"default", "jdk"})
+    void aClientThatEndsWithCloseNotifyAndGoesCompletesItsTunnel(String provider) throws Exception {
+        if (provider.equals("jdk")) {
+            System.setProperty("acrproxy.tls.provider", "jdk");
+        }
+        byte[] hello = TestTls.clientHello("stream.example.org", 443);
+        try (java.net.ServerSocket upstream = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.111"))) {
+            java.util.concurrent.CompletableFuture<byte[]> upstreamRead = new java.util.concurrent.CompletableFuture<>();
+            Thread origin = new Thread(() -> {
+                try (java.net.Socket s = upstream.accept()) {
+                    upstreamRead.complete(s.getInputStream().readAllBytes()); // to the FIN: a reset would throw
+                    s.getOutputStream().write(new byte[256 * 1024]); // the answer nobody waits for
+                    s.shutdownOutput();
+                } catch (java.io.IOException e) {
+                    upstreamRead.completeExceptionally(e);
+                }
+            }, "answering-origin");
+            origin.setDaemon(true);
+            origin.start();
+            try (AppFixture app = new AppFixture("""
+                    extraHosts: [stream.example.org]
+                    ports: [%d]
+                    destinations: {denyRanges: ['169.254.0.0/16']}
+                    resolver: {hosts: {stream.example.org: 127.0.0.111}}
+                    listenTls: {address: 127.0.0.1, port: %d, certFile: proxy.crt, keyFile: proxy.key}
+                    """.formatted(upstream.getLocalPort(), tlsPort), dir, new ProxyServerIT.FailingResolver())) {
+                try (SSLSocket client = tlsToProxy()) {
+                    client.getOutputStream().write(("CONNECT stream.example.org:" + upstream.getLocalPort()
+                            + " HTTP/1.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    String head = readHead(client.getInputStream());
+                    assertThat(head).startsWith("HTTP/1.1 200 Connection established");
+                    client.getOutputStream().write(hello);
+                    // What a Go client's close does when bytes it has not read are waiting: the kernel resets.
+                    client.setSoLinger(true, 0);
+                } // close(): close_notify, then the reset
+                assertThat(upstreamRead.get(10, java.util.concurrent.TimeUnit.SECONDS)).as("every byte, then a FIN")
+                        .isEqualTo(hello);
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(accessLines())
+                        .anySatisfy(line -> assertThat(line).contains("\"target\":\"stream.example.org:")
+                                .contains("\"end\":\"completed\"")));
+            }
+        } finally {
+            System.clearProperty("acrproxy.tls.provider");
+        }
+    }
+
+    private static String readHead(InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.append((char) b);
+        }
+        return head.toString();
+    }
+
     /** Written beside the target and moved over it, as cert-manager's and kubelet's writers do. */
     private static void replace(Path from, Path to) throws Exception {
         Path staged = to.resolveSibling(to.getFileName() + ".new");
