@@ -238,30 +238,10 @@ class RelayIT {
     @ParameterizedTest
     @MethodSource("transports")
     void aClientResetThatMeetsTheUpstreamsFinIsAnOrdinaryEnd(TestTransport transport) throws Exception {
-        Origins.Holder origin = new Origins.Holder();
-        rig = new LoopbackRig(transport, () -> origin, LONG_IDLE);
-        try (Socket client = rig.connectClient(0)) {
-            client.getOutputStream().write(new byte[16]);
-            client.getOutputStream().flush();
-            Relay relay = rig.relay();
-            io.netty.channel.Channel upstream = origin.channel.get(10, TimeUnit.SECONDS);
-            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
-            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-            relay.client().eventLoop().execute(() -> { // the proxy's loop looks at nothing until both ends have gone
-                held.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            held.await();
-            upstream.close().syncUninterruptibly(); // FIN first, so that the loop sees it first
+        RelayResult result = endBothWhileTheLoopIsHeld(transport, client -> {
             client.setSoLinger(true, 0);
-            client.close(); // then the reset
-            release.countDown();
-        }
-        RelayResult result = rig.result().get(10, TimeUnit.SECONDS);
+            client.close(); // the reset
+        });
         assertThat(result.outcome()).as("%s", result).isNotEqualTo(Outcome.UNEXPECTED_ERROR);
     }
 
@@ -274,6 +254,25 @@ class RelayIT {
     @ParameterizedTest
     @MethodSource("transports")
     void aClientFinAndResetThatMeetTheUpstreamsFinCompleteTheTunnel(TestTransport transport) throws Exception {
+        RelayResult result = endBothWhileTheLoopIsHeld(transport, client -> {
+            client.shutdownOutput(); // the client's FIN
+            client.setSoLinger(true, 0);
+            client.close(); // and its reset
+        });
+        assertThat(result.outcome()).as("%s", result).isEqualTo(Outcome.COMPLETED);
+        assertThat(result.bytesUpstream()).isEqualTo(16);
+    }
+
+    /** What a test's client does to end its connection. */
+    private interface ClientEnd {
+        void end(Socket client) throws Exception;
+    }
+
+    /**
+     * A tunnel that has carried 16 bytes up ends at both sides while the proxy's event loop looks at nothing: first the
+     * upstream closes (its FIN, which the loop then sees first), then the client does what {@code clientEnd} says.
+     */
+    private RelayResult endBothWhileTheLoopIsHeld(TestTransport transport, ClientEnd clientEnd) throws Exception {
         Origins.Holder origin = new Origins.Holder();
         rig = new LoopbackRig(transport, () -> origin, LONG_IDLE);
         try (Socket client = rig.connectClient(0)) {
@@ -292,15 +291,11 @@ class RelayIT {
                 }
             });
             held.await();
-            upstream.close().syncUninterruptibly(); // the upstream's FIN, seen first
-            client.shutdownOutput(); // the client's FIN
-            client.setSoLinger(true, 0);
-            client.close(); // and its reset
+            upstream.close().syncUninterruptibly();
+            clientEnd.end(client);
             release.countDown();
         }
-        RelayResult result = rig.result().get(10, TimeUnit.SECONDS);
-        assertThat(result.outcome()).as("%s", result).isEqualTo(Outcome.COMPLETED);
-        assertThat(result.bytesUpstream()).isEqualTo(16);
+        return rig.result().get(10, TimeUnit.SECONDS);
     }
 
     /** And the other way: a client that resets makes the proxy reset its upstream connection. */

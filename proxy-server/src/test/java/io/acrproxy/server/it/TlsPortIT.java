@@ -327,13 +327,7 @@ class TlsPortIT {
             }, "stream-origin");
             origin.setDaemon(true);
             origin.start();
-            try (AppFixture app = new AppFixture("""
-                    extraHosts: [stream.example.org]
-                    ports: [%d]
-                    destinations: {denyRanges: ['169.254.0.0/16']}
-                    resolver: {hosts: {stream.example.org: 127.0.0.111}}
-                    listenTls: {address: 127.0.0.1, port: %d, certFile: proxy.crt, keyFile: proxy.key}
-                    """.formatted(upstream.getLocalPort(), tlsPort), dir, new ProxyServerIT.FailingResolver())) {
+            try (AppFixture app = streamApp(upstream.getLocalPort())) {
                 NettyTlsClient.Outcome outcome = NettyTlsClient.connectAndRead(pki.caCertificate(), tlsPort,
                         ("CONNECT stream.example.org:" + upstream.getLocalPort() + " HTTP/1.1\r\n\r\n")
                                 .getBytes(StandardCharsets.US_ASCII),
@@ -372,13 +366,7 @@ class TlsPortIT {
             }, "answering-origin");
             origin.setDaemon(true);
             origin.start();
-            try (AppFixture app = new AppFixture("""
-                    extraHosts: [stream.example.org]
-                    ports: [%d]
-                    destinations: {denyRanges: ['169.254.0.0/16']}
-                    resolver: {hosts: {stream.example.org: 127.0.0.111}}
-                    listenTls: {address: 127.0.0.1, port: %d, certFile: proxy.crt, keyFile: proxy.key}
-                    """.formatted(upstream.getLocalPort(), tlsPort), dir, new ProxyServerIT.FailingResolver())) {
+            try (AppFixture app = streamApp(upstream.getLocalPort())) {
                 try (SSLSocket client = tlsToProxy()) {
                     client.getOutputStream().write(("CONNECT stream.example.org:" + upstream.getLocalPort()
                             + " HTTP/1.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -397,6 +385,17 @@ class TlsPortIT {
         } finally {
             System.clearProperty("acrproxy.tls.provider");
         }
+    }
+
+    /** The TLS port, allowing stream.example.org (at 127.0.0.111) on {@code port}. */
+    private AppFixture streamApp(int port) throws Exception {
+        return new AppFixture("""
+                extraHosts: [stream.example.org]
+                ports: [%d]
+                destinations: {denyRanges: ['169.254.0.0/16']}
+                resolver: {hosts: {stream.example.org: 127.0.0.111}}
+                listenTls: {address: 127.0.0.1, port: %d, certFile: proxy.crt, keyFile: proxy.key}
+                """.formatted(port, tlsPort), dir, new ProxyServerIT.FailingResolver());
     }
 
     private static String readHead(InputStream in) throws java.io.IOException {
