@@ -1,4 +1,4 @@
-# Sourced by bench/run.sh and bench/counts.sh: the proxy's JVM flags and configuration for the benchmarks,
+# Sourced by bench/run.sh, bench/tls-run.sh and bench/counts.sh: the proxy's JVM flags and configuration for the benchmarks,
 # kept in one place so that both measure the same proxy.
 
 # shellcheck disable=SC2034  # used by the scripts that source this file
@@ -69,4 +69,15 @@ acl CONNECT method CONNECT
 http_access allow CONNECT bench_dst bench_port bench_src
 http_access deny all
 SQUID
+}
+
+# bench_stop_pids: stops every process in PIDS: TERM, up to 3 s to go, then KILL; for the scripts' EXIT traps.
+bench_stop_pids() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
 }

@@ -111,14 +111,7 @@ PIDS=()
 cleanup() {
     local rc=$?
     set +e
-    for pid in "${PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
+    bench_stop_pids
     if [ -d "$WORK" ]; then
         cp -f "$WORK"/proxy.yaml "$WORK"/proxy.log "$WORK"/chained.yaml "$WORK"/chained.log "$WORK"/squid.conf "$WORK"/squid/cache.log "$OUT"/ 2>/dev/null
         if [ "$KEEP" = 1 ]; then log "working directory kept: $WORK"; else rm -rf "$WORK"; fi

@@ -45,12 +45,7 @@ PIDS=()
 cleanup() {
     local rc=$?
     set +e
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
+    bench_stop_pids
     cp -f "$WORK"/proxy.yaml "$WORK"/proxy.log "$WORK"/squid.conf "$WORK"/squid/cache.log "$OUT"/ 2>/dev/null
     rm -rf "$WORK"
     exit $rc

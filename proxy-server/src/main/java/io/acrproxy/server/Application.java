@@ -111,8 +111,7 @@ public final class Application implements AutoCloseable {
             tls.bindTo(registry);
         }
         ProxyServer proxy;
-        InetSocketAddress tlsBind = config.listenTls() == null ? null : new InetSocketAddress(
-                config.listenTls().address().address(), config.listenTls().address().port());
+        InetSocketAddress tlsBind = config.listenTls() == null ? null : config.listenTls().address().socketAddress();
         try {
             proxy = ProxyServer.start(config, bind, tls, tlsBind, initial.spec(), dns, registry);
         } catch (Exception e) {

@@ -180,7 +180,7 @@ public final class MemoryGuard {
     }
 
     /** The share of {@code shortage}'s maximum in use, in percent, for the answer and the log. */
-    public long percentInUse(Shortage shortage) {
+    long percentInUse(Shortage shortage) {
         return switch (shortage) {
             case HEAP -> percent(heapAfterGc.getAsLong(), heapMax);
             case DIRECT -> percent(direct.taken().getAsLong(), direct.max());

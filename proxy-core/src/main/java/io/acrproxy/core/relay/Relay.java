@@ -74,6 +74,8 @@ public final class Relay {
     private final Ticker ticker;
     private final long startNanos;
     private int directionsDone;
+    /** The client ended its stream with TLS close_notify (the TLS port); see {@link #closeNotify}. */
+    private boolean closeNotifyReceived;
     private boolean ended;
 
     private Relay(Channel client, Channel upstream, RelaySettings settings, Listener listener) {
@@ -266,7 +268,7 @@ public final class Relay {
      * refuses, the upstream resetting in turn) cannot cost the client anything it wanted: the tunnel completed.
      */
     void closeNotify(RelayHandler from) {
-        from.markSaidCloseNotify();
+        closeNotifyReceived = true;
         inputShutdown(from);
     }
 
@@ -362,7 +364,7 @@ public final class Relay {
     }
 
     void fail(Side side, Throwable cause) {
-        if (endedByCloseNotify() && (ExpectedErrors.isExpected(cause) || cause instanceof SSLException)) {
+        if (closeNotifyReceived && (ExpectedErrors.isExpected(cause) || cause instanceof SSLException)) {
             end(Outcome.COMPLETED, side, null, null); // see closeNotify
             return;
         }
@@ -380,11 +382,7 @@ public final class Relay {
             // Otherwise both its directions are over and the relay closed it: the other one ends the tunnel.
             return;
         }
-        end(endedByCloseNotify() ? Outcome.COMPLETED : Outcome.CHANNEL_CLOSED, side, null, null);
-    }
-
-    private boolean endedByCloseNotify() {
-        return clientHandler.saidCloseNotify() || upstreamHandler.saidCloseNotify();
+        end(closeNotifyReceived ? Outcome.COMPLETED : Outcome.CHANNEL_CLOSED, side, null, null);
     }
 
     private void end(Outcome outcome, Side side, Throwable cause, String reason) {

@@ -33,8 +33,6 @@ final class RelayHandler extends ChannelInboundHandlerAdapter implements Splicer
     private long bytesSpliced;
     private boolean inputDone;
     private boolean outputDone;
-    /** This side ended its stream with TLS close_notify (a client on the TLS port); see {@link Relay#closeNotify}. */
-    private boolean saidCloseNotify;
     /** Bytes read before this direction switches to splice(2); negative: never. */
     private long spliceAfter;
     private final SplicePipes splicePipes;
@@ -91,14 +89,6 @@ final class RelayHandler extends ChannelInboundHandlerAdapter implements Splicer
 
     boolean isOutputDone() {
         return outputDone;
-    }
-
-    void markSaidCloseNotify() {
-        saidCloseNotify = true;
-    }
-
-    boolean saidCloseNotify() {
-        return saidCloseNotify;
     }
 
     /**
